@@ -1,0 +1,5 @@
+import sys
+
+from polner.cli import main
+
+sys.exit(main())

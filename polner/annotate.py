@@ -1,0 +1,76 @@
+"""The annotate stage: run Stanza over every document whose silver layer is missing or stale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from polner.corpus import sha256_text
+from polner.fileio import atomic_write_text, file_lock
+from polner.layout import Layout
+from polner.silver import StanzaAnnotator, TextToAnnotate, batched, format_silver, read_silver_header
+
+
+@dataclass(frozen=True)
+class AnnotateReport:
+    annotated: tuple[str, ...]
+    up_to_date: int
+    fingerprint: str | None
+
+
+def stale_documents(layout: Layout, language: str, *, everything: bool = False) -> list[TextToAnnotate]:
+    """Documents whose silver file is missing or records another text sha256 (all if `everything`)."""
+    stale = []
+    for doc_id in layout.document_ids(language):
+        text_path = layout.text_path(language, doc_id)
+        if not text_path.exists():
+            continue  # reported by validate
+        text = text_path.read_bytes().decode("utf-8", errors="replace")
+        digest = sha256_text(text)
+        silver_path = layout.silver_path(language, doc_id)
+        if not everything and silver_path.exists():
+            try:
+                if read_silver_header(silver_path).get("polner:text_sha256") == digest:
+                    continue
+            except (OSError, UnicodeDecodeError):
+                pass
+        stale.append(TextToAnnotate(doc_id, language, text, digest))
+    return stale
+
+
+def annotate_corpus(
+    layout: Layout,
+    resources_dir: Path | None,
+    *,
+    languages: list[str] | None = None,
+    reannotate: bool = False,
+    batch_size: int = 16,
+    progress: bool = True,
+) -> AnnotateReport:
+    """Write a silver file for each stale document; Stanza is loaded only if one is stale.
+
+    `resources_dir` None means STANZA_RESOURCES_DIR or Stanza's default folder."""
+    from tqdm import tqdm
+
+    annotated: list[str] = []
+    up_to_date = 0
+    fingerprint = None
+    with file_lock(layout.annotations / ".annotate.lock"):
+        for language in languages or layout.languages():
+            todo = stale_documents(layout, language, everything=reannotate)
+            up_to_date += len(layout.document_ids(language)) - len(todo)
+            if not todo:
+                continue
+            from polner.models import resolve_resources_dir
+
+            annotator = StanzaAnnotator(language, resolve_resources_dir(resources_dir))
+            fingerprint = annotator.fingerprint.digest
+            bar = tqdm(total=len(todo), desc=f"annotate {language}", unit="doc", disable=not progress)
+            for batch in batched(todo, batch_size):
+                for item, silver in zip(batch, annotator.annotate(batch)):
+                    path = layout.silver_path(language, item.doc_id)
+                    atomic_write_text(path, format_silver(silver, item.text))
+                    annotated.append(item.doc_id)
+                bar.update(len(batch))
+            bar.close()
+    return AnnotateReport(tuple(annotated), up_to_date, fingerprint)

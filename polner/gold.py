@@ -1,0 +1,193 @@
+"""The gold layer: human corrections in YAML, anchored by offsets and surface text, applied
+to the silver spans to give the final annotation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import jsonschema
+
+from polner.document import Correction, GoldFile, Span
+from polner.issues import Issue, error, warning
+from polner.labels import ENTITY_LABELS, describe_labels
+from polner.yamlio import YamlSyntaxError, load_located_yaml
+
+REVIEW_STATUSES = ("unreviewed", "in-progress", "reviewed")
+ACTIONS = ("add", "relabel", "delete")
+
+CORRECTIONS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["document", "status", "corrections"],
+    "properties": {
+        "document": {"type": "string", "minLength": 1},
+        "status": {"enum": list(REVIEW_STATUSES)},
+        "reviewers": {"type": "array", "items": {"type": "string"}},
+        "corrections": {"type": ["array", "null"], "items": {"$ref": "#/$defs/correction"}},
+    },
+    "$defs": {
+        "correction": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["action", "start", "end", "text"],
+            "properties": {
+                "action": {"enum": list(ACTIONS)},
+                "start": {"type": "integer", "minimum": 0},
+                "end": {"type": "integer", "minimum": 1},
+                "text": {"type": "string", "minLength": 1},
+                "label": {"enum": list(ENTITY_LABELS)},
+                "entity": {"type": "string", "minLength": 1},
+                "note": {"type": "string"},
+            },
+        }
+    },
+}
+
+_VALIDATOR = jsonschema.Draft202012Validator(CORRECTIONS_SCHEMA)
+
+
+def _schema_message(err: jsonschema.ValidationError) -> str:
+    where = ".".join(str(part) for part in err.absolute_path) or "the file"
+    if err.validator == "enum" and err.absolute_path and err.absolute_path[-1] == "label":
+        return f"unknown label {err.instance!r}; labels are {describe_labels()}"
+    if err.validator == "enum":
+        allowed = ", ".join(map(str, err.validator_value))
+        return f"{where}: {err.instance!r} is not one of {allowed}"
+    if err.validator == "additionalProperties":
+        allowed = ", ".join(err.schema.get("properties", {}))
+        return f"{where}: {err.message} (allowed keys: {allowed})"
+    return f"{where}: {err.message}"
+
+
+def load_gold(path_label: str, content: str) -> tuple[GoldFile | None, list[Issue]]:
+    """Parse and schema-check a correction file; every problem is returned with its line."""
+    try:
+        located = load_located_yaml(content)
+    except YamlSyntaxError as exc:
+        return None, [error("gold-yaml-syntax", path_label, exc.line, str(exc))]
+    issues = [
+        error("gold-duplicate-key", path_label, line, f"key {key!r} appears twice in one mapping")
+        for key, line in located.duplicate_keys
+    ]
+    data = located.data
+    schema_errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    for err in schema_errors:
+        issues.append(
+            error("gold-schema", path_label, located.line_of(tuple(err.absolute_path)), _schema_message(err))
+        )
+    if issues:
+        return None, issues
+    corrections = []
+    for index, item in enumerate(data.get("corrections") or []):
+        line = located.line_of(("corrections", index))
+        if item["action"] in ("add", "relabel") and "label" not in item:
+            issues.append(error("gold-missing-label", path_label, line,
+                                f"an '{item['action']}' correction needs a label ({describe_labels()})"))
+        if item["action"] == "delete" and "label" in item:
+            issues.append(error("gold-delete-label", path_label, line,
+                                "a 'delete' correction takes no label"))
+        corrections.append(
+            Correction(item["action"], item["start"], item["end"], item["text"], item.get("label"),
+                       item.get("entity"), item.get("note"), line)
+        )
+    gold = GoldFile(path_label, data["document"], data["status"], tuple(data.get("reviewers") or ()),
+                    tuple(corrections), located.line_of(("document",)))
+    return (None if any(i.level.value == "error" for i in issues) else gold), issues
+
+
+def _where_is(text: str, surface: str, near: int) -> str:
+    positions = []
+    start = text.find(surface)
+    while start != -1 and len(positions) < 50:
+        positions.append(start)
+        start = text.find(surface, start + 1)
+    if not positions:
+        return f"{surface!r} does not occur in the text"
+    nearest = sorted(positions, key=lambda p: abs(p - near))[:3]
+    shown = ", ".join(f"start: {p}, end: {p + len(surface)}" for p in nearest)
+    return f"{surface!r} occurs at {shown}"
+
+
+def apply_corrections(
+    text: str,
+    silver: Sequence[Span],
+    gold: GoldFile,
+    token_starts: set[int],
+    token_ends: set[int],
+) -> tuple[list[Span], list[Issue]]:
+    """Final spans = silver spans changed by the corrections, in file order.
+
+    A correction whose anchor does not match the text, whose silver span no longer exists,
+    or that would overlap another span is an error; one that changes nothing is a warning.
+    """
+    spans = {span.key: span for span in silver}
+    issues: list[Issue] = []
+    seen: dict[tuple[int, int], int] = {}
+    path = gold.path
+    for c in gold.corrections:
+        if c.start >= c.end:
+            issues.append(error("gold-offsets-reversed", path, c.line,
+                                f"start {c.start} is not before end {c.end}"))
+            continue
+        if c.end > len(text):
+            issues.append(error("gold-offsets-out-of-range", path, c.line,
+                                f"end {c.end} is past the end of the text ({len(text)} characters)"))
+            continue
+        if text[c.start : c.end] != c.text:
+            issues.append(error(
+                "gold-anchor-mismatch", path, c.line,
+                f"text at {c.start}:{c.end} is {text[c.start:c.end]!r}, not {c.text!r}",
+                hint=_where_is(text, c.text, c.start)))
+            continue
+        if c.start not in token_starts or c.end not in token_ends:
+            issues.append(error("gold-token-boundary", path, c.line,
+                                f"{c.text!r} at {c.start}:{c.end} does not start and end on token boundaries"))
+            continue
+        key = (c.start, c.end)
+        if key in seen:
+            issues.append(error("gold-duplicate-correction", path, c.line,
+                                f"{c.text!r} at {c.start}:{c.end} is already corrected on line {seen[key]}"))
+            continue
+        seen[key] = c.line
+        existing = spans.get(key)
+        if c.action in ("delete", "relabel") and existing is None:
+            issues.append(error("gold-stale-correction", path, c.line,
+                                f"no silver span {c.text!r} at {c.start}:{c.end} to {c.action}",
+                                hint="the silver layer changed: re-check this correction against `polner show`"))
+            continue
+        if c.action == "delete":
+            del spans[key]
+        elif c.action == "relabel":
+            if existing.label == c.label:
+                issues.append(warning("gold-redundant-correction", path, c.line,
+                                      f"{c.text!r} is already {c.label} in the silver layer"))
+            spans[key] = replace(existing, label=c.label, provenance="gold", entity=c.entity or existing.entity)
+        else:  # add
+            if existing is not None and existing.label == c.label:
+                issues.append(warning("gold-redundant-correction", path, c.line,
+                                      f"{c.text!r} is already {c.label} in the silver layer"))
+                spans[key] = replace(existing, provenance="gold", entity=c.entity)
+                continue
+            overlapping = [s for s in spans.values() if s.start < c.end and c.start < s.end]
+            if overlapping:
+                other = overlapping[0]
+                issues.append(error("gold-overlap", path, c.line,
+                                    f"{c.text!r} at {c.start}:{c.end} overlaps {other.label} span "
+                                    f"{other.text!r} at {other.start}:{other.end}",
+                                    hint="delete the other span first, in an earlier correction"))
+                continue
+            spans[key] = Span(c.start, c.end, c.label, c.text, provenance="gold", entity=c.entity)
+    return sorted(spans.values(), key=lambda s: (s.start, s.end)), issues
+
+
+def empty_gold_file(doc_id: str) -> str:
+    """The text of a new correction file for a document, with its comment header."""
+    return (
+        f"# Gold corrections for {doc_id}. Offsets are character offsets into\n"
+        f"# corpus/<language>/text/{doc_id}.txt (end exclusive); `text` must equal the text there.\n"
+        "# Actions: add (label), relabel (label), delete. Write them with `polner correct`.\n"
+        f"document: {doc_id}\n"
+        "status: unreviewed\n"
+        "corrections:\n"
+    )
