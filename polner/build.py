@@ -81,6 +81,9 @@ def export_dataset(layout: Layout, folder: Path, *, progress: bool = True) -> tu
     card = render_card(template, version=__version__, configs=configs, split_rows=rows, split_bytes=nbytes,
                        values=card_values(configs, stats))
     atomic_write_text(folder / "README.md", card)
+    licence = layout.root / "LICENSE-DATA.md"
+    if licence.exists():  # the card's license_link points at it
+        atomic_write_text(folder / "LICENSE-DATA.md", licence.read_text(encoding="utf-8"))
     return documents, rows, [i for i in issues if i.level is Level.WARNING]
 
 

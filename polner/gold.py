@@ -123,7 +123,7 @@ def apply_corrections(
     """
     spans = {span.key: span for span in silver}
     issues: list[Issue] = []
-    seen: dict[tuple[int, int], int] = {}
+    seen: dict[tuple[str, tuple[int, int]], int] = {}
     path = gold.path
     for c in gold.corrections:
         if c.start >= c.end:
@@ -145,11 +145,12 @@ def apply_corrections(
                                 f"{c.text!r} at {c.start}:{c.end} does not start and end on token boundaries"))
             continue
         key = (c.start, c.end)
-        if key in seen:
+        if (c.action, key) in seen:
             issues.append(error("gold-duplicate-correction", path, c.line,
-                                f"{c.text!r} at {c.start}:{c.end} is already corrected on line {seen[key]}"))
+                                f"the same {c.action} of {c.text!r} at {c.start}:{c.end} is on line "
+                                f"{seen[(c.action, key)]}"))
             continue
-        seen[key] = c.line
+        seen[(c.action, key)] = c.line
         existing = spans.get(key)
         if c.action in ("delete", "relabel") and existing is None:
             issues.append(error("gold-stale-correction", path, c.line,

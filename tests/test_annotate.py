@@ -1,0 +1,53 @@
+"""The annotate stage with the real Stanza pipeline (needs the models; see conftest)."""
+
+from pathlib import Path
+
+import pytest
+
+from polner.annotate import annotate_corpus, stale_documents
+from polner.corpus import sha256_text, write_meta
+from polner.layout import Layout
+from polner.silver import parse_silver
+from polner.validate import load_meta, validate_corpus
+
+from conftest import snapshot
+
+pytestmark = pytest.mark.stanza
+
+
+def test_nothing_stale_means_no_stanza_run(repo_copy):
+    report = annotate_corpus(Layout(repo_copy), Path("/nonexistent/models"), progress=False)
+    assert report.annotated == () and report.up_to_date == 5 and report.fingerprint is None
+
+
+def test_only_the_document_whose_text_changed_is_reannotated(repo_copy, stanza_resources):
+    layout = Layout(repo_copy)
+    doc_id = "fr-president-poutine-revele-allie-plus"
+    silver_before = snapshot(repo_copy / "annotations")
+    text_path = layout.text_path("fr", doc_id)
+    text = text_path.read_text(encoding="utf-8").replace("Emmanuel Macron", "Angela Merkel")
+    text_path.write_text(text, encoding="utf-8")
+    assert [t.doc_id for t in stale_documents(layout, "fr")] == [doc_id]
+
+    report = annotate_corpus(layout, stanza_resources, progress=False)
+
+    assert report.annotated == (doc_id,)
+    after = snapshot(repo_copy / "annotations")
+    changed = {name for name in after if after[name] != silver_before.get(name)}
+    assert changed == {f"fr/silver/{doc_id}.conllu"}
+    silver = parse_silver(after[f"fr/silver/{doc_id}.conllu"].decode("utf-8"))
+    assert silver.text_sha256 == sha256_text(text)
+    assert "Merkel" in [t.text for s in silver.sentences for t in s.tokens]
+    meta, _ = load_meta(layout, "fr", doc_id)  # the edit also breaks the raw→text derivation:
+    write_meta(layout.meta_path("fr", doc_id), meta.__class__(**{**meta.__dict__, "text_sha256": sha256_text(text)}))
+    codes = {i.code for i in validate_corpus(layout).errors}
+    assert codes == {"text-not-derived"}
+
+
+def test_reannotating_reproduces_the_committed_silver_layer(repo_copy, stanza_resources):
+    """Stanza on CPU is deterministic: the committed files are exactly what the pipeline makes."""
+    layout = Layout(repo_copy)
+    before = snapshot(repo_copy / "annotations" / "fr" / "silver")
+    report = annotate_corpus(layout, stanza_resources, reannotate=True, progress=False)
+    assert len(report.annotated) == 5
+    assert snapshot(repo_copy / "annotations" / "fr" / "silver") == before
