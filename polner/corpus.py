@@ -7,17 +7,13 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from polner.document import DocumentMeta
 from polner.issues import PolnerError
 from polner.layout import Layout
 from polner.yamlio import dump_yaml
-
-# Bump when the derivation of the annotated text changes: every text must then be re-derived.
-CLEANING_VERSION = 1
-
 
 @dataclass(frozen=True)
 class ChromeRule:
@@ -287,7 +283,3 @@ def ingest(layout: Layout, seed: Path, language: str) -> IngestResult:
     atomic_write_text(layout.text_path(language, doc_id), cleaned.text)
     write_meta(layout.meta_path(language, doc_id), meta)
     return IngestResult(meta, cleaned, created=True)
-
-
-def with_text_hash(meta: DocumentMeta, text: str) -> DocumentMeta:
-    return replace(meta, text_sha256=sha256_text(text))

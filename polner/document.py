@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -145,4 +145,3 @@ class AnnotatedDocument:
     spans: tuple[Span, ...]
     review_status: str
     split: str | None = None
-    sentence_spans: tuple[tuple[Span, ...], ...] = field(default=(), repr=False)
