@@ -94,6 +94,7 @@ def card_values(configs: list[ConfigFiles], stats: CorpusStats) -> dict[str, str
         "default_config": default.name,
         "labels": ", ".join(ENTITY_LABELS),
         "statistics": stats.to_markdown(SPLITS),
+        "agreement": stats.agreement_markdown(),
     }
 
 

@@ -94,6 +94,31 @@ def cmd_validate(args: argparse.Namespace, layout: Layout) -> int:
     return EXIT_OK if report.ok else EXIT_DATA_ERROR
 
 
+def cmd_stats(args: argparse.Namespace, layout: Layout) -> int:
+    from polner.splits import SPLITS
+    from polner.stats import CorpusStats
+    from polner.validate import iter_validated_documents
+
+    stats, issues = CorpusStats(), []
+    for document, problems in iter_validated_documents(layout):
+        issues += problems
+        if document is not None:
+            stats.add(document)
+    errors = [i for i in issues if i.level is Level.ERROR]
+    if errors or not layout.languages():
+        _print_issues(errors)
+        print(f"FAILED: {len(errors)} error(s) (see `polner validate`); no statistics" if errors
+              else "FAILED: the corpus is empty", file=sys.stderr)
+        return EXIT_DATA_ERROR
+    if args.format == "json":
+        print(json.dumps(stats.as_dict(SPLITS), ensure_ascii=False, indent=2))
+    elif args.format == "markdown":
+        print(stats.to_markdown(SPLITS) + "\n\n" + stats.agreement_markdown())
+    else:
+        print(stats.to_text(SPLITS))
+    return EXIT_OK
+
+
 def cmd_build(args: argparse.Namespace, layout: Layout) -> int:
     from polner.build import build_dataset
 
@@ -132,6 +157,10 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check every rule and report every problem")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("stats", help="corpus statistics per split and label, and Stanza's agreement with the gold")
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("build", help="annotate stale documents, validate, export dist/polner")
     p.add_argument("--output", type=Path, default=Path("dist"), help="output folder (default: dist)")

@@ -113,7 +113,7 @@ class Span:
 class Correction:
     """One human correction from a gold YAML file, with the line it was written on."""
 
-    action: str  # "add", "relabel" or "delete"
+    action: str  # "add", "relabel", "delete" or "link"
     start: int
     end: int
     text: str

@@ -14,7 +14,7 @@ from polner.labels import ENTITY_LABELS, describe_labels
 from polner.yamlio import YamlSyntaxError, load_located_yaml
 
 REVIEW_STATUSES = ("unreviewed", "in-progress", "reviewed")
-ACTIONS = ("add", "relabel", "delete")
+ACTIONS = ("add", "relabel", "delete", "link")
 
 CORRECTIONS_SCHEMA = {
     "type": "object",
@@ -87,6 +87,13 @@ def load_gold(path_label: str, content: str) -> tuple[GoldFile | None, list[Issu
         if item["action"] == "delete" and "label" in item:
             issues.append(error("gold-delete-label", path_label, line,
                                 "a 'delete' correction takes no label"))
+        if item["action"] == "link" and "label" in item:
+            issues.append(error("gold-link-label", path_label, line,
+                                "a 'link' correction takes no label: it only sets the span's entity",
+                                hint="use 'relabel' (with an entity) to change the label too"))
+        if item["action"] == "link" and "entity" not in item:
+            issues.append(error("gold-missing-entity", path_label, line,
+                                "a 'link' correction needs an entity key from annotations/entities.yaml"))
         corrections.append(
             Correction(item["action"], item["start"], item["end"], item["text"], item.get("label"),
                        item.get("entity"), item.get("note"), line)
@@ -123,7 +130,7 @@ def apply_corrections(
     """
     spans = {span.key: span for span in silver}
     issues: list[Issue] = []
-    seen: dict[tuple[str, tuple[int, int]], int] = {}
+    seen: dict[tuple[str, tuple[int, int]], int] = {}  # (action, offsets) → line: a link may follow an add
     path = gold.path
     for c in gold.corrections:
         if c.start >= c.end:
@@ -152,13 +159,18 @@ def apply_corrections(
             continue
         seen[(c.action, key)] = c.line
         existing = spans.get(key)
-        if c.action in ("delete", "relabel") and existing is None:
+        if c.action in ("delete", "relabel", "link") and existing is None:
             issues.append(error("gold-stale-correction", path, c.line,
                                 f"no silver span {c.text!r} at {c.start}:{c.end} to {c.action}",
                                 hint="the silver layer changed: re-check this correction against `polner show`"))
             continue
         if c.action == "delete":
             del spans[key]
+        elif c.action == "link":
+            if existing.entity == c.entity:
+                issues.append(warning("gold-redundant-correction", path, c.line,
+                                      f"{c.text!r} is already linked to {c.entity!r}"))
+            spans[key] = replace(existing, entity=c.entity)
         elif c.action == "relabel":
             if existing.label == c.label:
                 issues.append(warning("gold-redundant-correction", path, c.line,
@@ -187,7 +199,7 @@ def empty_gold_file(doc_id: str) -> str:
     return (
         f"# Gold corrections for {doc_id}. Offsets are character offsets into\n"
         f"# corpus/<language>/text/{doc_id}.txt (end exclusive); `text` must equal the text there.\n"
-        "# Actions: add (label), relabel (label), delete. Write them with `polner correct`.\n"
+        "# Actions: add (label), relabel (label), delete, link (entity). Write them with `polner correct`.\n"
         f"document: {doc_id}\n"
         "status: unreviewed\n"
         "corrections:\n"

@@ -16,10 +16,13 @@ import jsonschema
 
 from polner.corpus import clean_text, sha256_text
 from polner.document import AnnotatedDocument, DocumentMeta, GoldFile, SilverDocument, Span
+from polner.entities import resolve_entities, span_sources
 from polner.gold import apply_corrections, load_gold
+from polner.guidelines import check_guidelines
 from polner.issues import Issue, Level, error
 from polner.labels import ENTITY_LABELS, iob2_errors, token_spans_to_iob2
 from polner.layout import Layout
+from polner.registry import Registry, load_registry
 from polner.silver import SilverFormatError, parse_silver, silver_spans
 from polner.splits import SPLITS, load_splits
 from polner.yamlio import YamlSyntaxError, load_located_yaml
@@ -212,9 +215,12 @@ def check_final_spans(label: str, gold: GoldFile | None, silver: SilverDocument,
     return issues
 
 
-def validate_document(layout: Layout, language: str, doc_id: str,
-                      split_of: dict[str, str]) -> tuple[AnnotatedDocument | None, list[Issue]]:
-    """Check one document through every layer; the validated document when it has no error."""
+def validate_document(layout: Layout, language: str, doc_id: str, split_of: dict[str, str],
+                      registry: Registry | None = None) -> tuple[AnnotatedDocument | None, list[Issue]]:
+    """Check one document through every layer; the validated document when it has no error.
+
+    `registry` None skips entity resolution (the registry could not be read; its own errors
+    are reported once, by iter_validated_documents)."""
     meta, issues = load_meta(layout, language, doc_id)
     raw_path, text_path = layout.raw_path(language, doc_id), layout.text_path(language, doc_id)
     raw_label, text_label = layout.relative(raw_path), layout.relative(text_path)
@@ -296,6 +302,11 @@ def validate_document(layout: Layout, language: str, doc_id: str,
         issues += [_with_doc(i, doc_id) for i in problems]
         review_status = gold.status
     issues += check_final_spans(gold_label if gold else silver_label, gold, silver, spans, doc_id)
+    sources = span_sources(doc_id, review_status, silver_label, silver_text, gold)
+    if registry is not None:
+        spans, problems = resolve_entities(spans, registry, sources)
+        issues += problems
+    issues += check_guidelines(spans, silver, registry, sources)
     if any(i.level is Level.ERROR for i in issues):
         return None, issues
     assert meta is not None
@@ -328,12 +339,13 @@ def check_splits(layout: Layout) -> tuple[dict[str, str], list[Issue]]:
 
 
 def iter_validated_documents(layout: Layout) -> Iterator[tuple[AnnotatedDocument | None, list[Issue]]]:
-    """Validate document by document; the split file's own problems come first."""
+    """Validate document by document; the split file's and the registry's own problems come first."""
     split_of, issues = check_splits(layout)
-    yield None, issues
+    registry, registry_issues = load_registry(layout)
+    yield None, issues + registry_issues
     for language in layout.languages():
         for doc_id in layout.document_ids(language):
-            yield validate_document(layout, language, doc_id, split_of)
+            yield validate_document(layout, language, doc_id, split_of, registry)
 
 
 def validate_corpus(layout: Layout, *, keep_documents: bool = False) -> ValidationReport:
