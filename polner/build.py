@@ -43,8 +43,7 @@ def _load_card_template(layout: Layout) -> str:
 
 
 def export_dataset(layout: Layout, folder: Path, *, progress: bool = True) -> tuple[int, dict, list[Issue]]:
-    """Validate every document and write the dataset into `folder` (parquet, exports, card,
-    manifest).
+    """Validate every document and write the dataset into `folder` (parquet, exports, card).
 
     Raises ValidationFailed, with every issue, if any document has an error.
     """
@@ -90,7 +89,6 @@ def export_dataset(layout: Layout, folder: Path, *, progress: bool = True) -> tu
     card = render_card(template, version=__version__, configs=configs, split_rows=rows, split_bytes=nbytes,
                        values=card_values(configs, stats))
     atomic_write_text(folder / "README.md", card)
-    write_manifest(layout, folder, configs)
     return documents, rows, [i for i in issues if i.level is Level.WARNING]
 
 
@@ -127,6 +125,7 @@ def build_dataset(layout: Layout, output_root: Path, *, resources_dir: Path | No
         staging.chmod(0o755)
         try:
             documents, rows, warnings = export_dataset(layout, staging, progress=progress)
+            write_manifest(layout, staging)  # last: it lists every file written before it
             _swap_into_place(staging, final)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

@@ -3,9 +3,9 @@
 Written last by the build, into the folder it describes: every other file with its sha256 and
 size (sorted by path), the versions of the tools, the Stanza pipeline(s) of the silver layer,
 the statistics per language and split (so that two releases can be compared), and digests of
-the inputs (corpus/ and annotations/, DATASET_CARD.md, the polner code, the version) so that
-`polner publish` can tell a stale build. It holds no time stamp: the same inputs give the same
-bytes.
+the inputs (corpus/ and annotations/, DATASET_CARD.md and LICENSE-DATA.md, the polner code,
+the version) so that `polner publish` can tell a stale build. It holds no time stamp: the same
+inputs give the same bytes.
 """
 
 from __future__ import annotations
@@ -18,18 +18,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import polner
 from polner import DATASET_NAME, __version__
-from polner.dataset import ConfigFiles
 from polner.document import PipelineFingerprint
 from polner.issues import PolnerError
 from polner.labels import ENTITY_LABELS
 from polner.layout import Layout
 
+if TYPE_CHECKING:
+    from polner.dataset import ConfigFiles
+
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
+CARD_FILES = ("DATASET_CARD.md", "LICENSE-DATA.md")
+"""Files at the repository root that a build copies or renders into the dataset folder."""
 TOOLS = ("polner", "python", "stanza", "datasets", "pyarrow", "huggingface_hub")
 
 
@@ -45,7 +49,7 @@ class InputDigests:
     """sha256 digests of what a build reads; equal digests give byte-identical builds."""
 
     data: str  # every file under corpus/ and annotations/ (path and content)
-    card: str  # DATASET_CARD.md
+    card: str  # DATASET_CARD.md and LICENSE-DATA.md (where there is one)
     code: str  # the polner package's files
     version: str  # polner.__version__ (not a digest)
 
@@ -60,7 +64,7 @@ class InputDigests:
         if self.data != built.data:
             changes.append("corpus/ or annotations/ changed")
         if self.card != built.card:
-            changes.append("DATASET_CARD.md changed")
+            changes.append("DATASET_CARD.md or LICENSE-DATA.md changed")
         if self.code != built.code:
             changes.append("the polner code changed")
         if self.version != built.version:
@@ -187,11 +191,11 @@ def _visible_files(folder: Path) -> list[Path]:
 def input_digests(layout: Layout) -> InputDigests:
     """Digests of the build's inputs as they are now."""
     data_files = _visible_files(layout.corpus) + _visible_files(layout.annotations)
-    card = layout.root / "DATASET_CARD.md"
+    card_files = [layout.root / name for name in CARD_FILES if (layout.root / name).is_file()]
     package = Path(polner.__file__).parent
     return InputDigests(
         data=_tree_digest(layout.root, data_files),
-        card=sha256_file(card) if card.is_file() else "missing",
+        card=_tree_digest(layout.root, card_files),
         code=_tree_digest(package, _visible_files(package)),
         version=__version__,
     )
@@ -246,7 +250,7 @@ def pipeline_records(layout: Layout) -> tuple[PipelineRecord, ...]:
                  for digest, fp in sorted(found.items()))
 
 
-def release_statistics(folder: Path, configs: Iterable[ConfigFiles]) -> tuple[tuple[str, str, SplitStatistics], ...]:
+def release_statistics(folder: Path, configs: Iterable["ConfigFiles"]) -> tuple[tuple[str, str, SplitStatistics], ...]:
     """Documents, sentences, tokens and mentions per label, read back from the sentence parquet."""
     import pyarrow.parquet as pq
 
@@ -281,7 +285,11 @@ def folder_files(folder: Path) -> tuple[FileRecord, ...]:
     return tuple(sorted(records, key=lambda r: r.path))
 
 
-def build_manifest(layout: Layout, folder: Path, configs: Iterable[ConfigFiles]) -> Manifest:
+def build_manifest(layout: Layout, folder: Path) -> Manifest:
+    from polner.dataset import sentence_config
+    from polner.splits import SPLITS
+
+    configs = [sentence_config(language, SPLITS) for language in layout.languages()]
     return Manifest(
         dataset=DATASET_NAME,
         version=__version__,
@@ -293,11 +301,11 @@ def build_manifest(layout: Layout, folder: Path, configs: Iterable[ConfigFiles])
     )
 
 
-def write_manifest(layout: Layout, folder: Path, configs: Iterable[ConfigFiles]) -> Manifest:
+def write_manifest(layout: Layout, folder: Path) -> Manifest:
     """Describe `folder` in folder/manifest.json; called last, once every other file is written."""
     from polner.fileio import atomic_write_text
 
-    manifest = build_manifest(layout, folder, configs)
+    manifest = build_manifest(layout, folder)
     atomic_write_text(folder / MANIFEST_NAME, manifest.to_json())
     return manifest
 

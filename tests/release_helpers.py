@@ -1,6 +1,6 @@
 """Shared by the release tests: a throw-away copy of the repository's data, built for real.
 
-The copy holds the repository's own corpus/, annotations/ and DATASET_CARD.md; its silver
+The copy holds the repository's own corpus/, annotations/ and card sources; its silver
 files are up to date, so a build runs no Stanza (under a second for the five articles)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from polner.build import build_dataset
 from polner.layout import Layout
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DATA_PATHS = ("corpus", "annotations", "DATASET_CARD.md")
+DATA_PATHS = ("corpus", "annotations", "DATASET_CARD.md", "LICENSE-DATA.md")
 
 
 def copy_repo_data(destination: Path) -> Layout:
@@ -23,7 +23,7 @@ def copy_repo_data(destination: Path) -> Layout:
         source = REPO_ROOT / name
         if source.is_dir():
             shutil.copytree(source, destination / name, ignore=shutil.ignore_patterns(".*"))
-        else:
+        elif source.is_file():
             shutil.copy2(source, destination / name)
     return Layout(destination)
 

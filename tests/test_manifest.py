@@ -120,7 +120,7 @@ def test_input_digests_name_what_changed(tmp_path):
     card = layout.root / "DATASET_CARD.md"
     card.write_text(card.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     after = input_digests(layout)
-    assert after.changes_since(before) == ["corpus/ or annotations/ changed", "DATASET_CARD.md changed"]
+    assert after.changes_since(before) == ["corpus/ or annotations/ changed", "DATASET_CARD.md or LICENSE-DATA.md changed"]
     assert after.combined != before.combined
 
 

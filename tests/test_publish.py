@@ -190,7 +190,7 @@ def test_refuses_a_stale_build(repo):
     card.write_text(card.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
     commit_all(repo.root, "edit the card")
     exc = refusal(repo)
-    assert exc.reason == (f"the build in {repo.root / 'dist' / 'polner'} is stale: DATASET_CARD.md changed "
+    assert exc.reason == (f"the build in {repo.root / 'dist' / 'polner'} is stale: DATASET_CARD.md or LICENSE-DATA.md changed "
                           "since it was built")
     assert exc.hint == "run `polner build` again"
     build(repo, repo.root / "dist")
