@@ -13,11 +13,13 @@ from pathlib import Path
 from polner import DATASET_NAME, __version__
 from polner.annotate import AnnotateReport, annotate_corpus
 from polner.card import render_card
-from polner.dataset import ConfigFiles, ParquetSink, sentence_config, sentence_rows
+from polner.dataset import ConfigFiles, ParquetSink, document_config, sentence_config
+from polner.exports import ExportWriter
 from polner.fileio import atomic_write_text, file_lock
 from polner.issues import Issue, Level, PolnerError, ValidationFailed
 from polner.labels import ENTITY_LABELS
 from polner.layout import Layout
+from polner.manifest import write_manifest
 from polner.splits import SPLITS
 from polner.stats import CorpusStats
 from polner.validate import iter_validated_documents
@@ -41,16 +43,18 @@ def _load_card_template(layout: Layout) -> str:
 
 
 def export_dataset(layout: Layout, folder: Path, *, progress: bool = True) -> tuple[int, dict, list[Issue]]:
-    """Validate every document and write the dataset into `folder` (parquet + card).
+    """Validate every document and write the dataset into `folder` (parquet, exports, card).
 
     Raises ValidationFailed, with every issue, if any document has an error.
     """
     from tqdm import tqdm
 
     template = _load_card_template(layout)
-    configs = [sentence_config(language, SPLITS) for language in layout.languages()]
-    sinks = {(c.language, split): ParquetSink(folder / path, c.columns)
+    configs = [make(language, SPLITS) for language in layout.languages()
+               for make in (sentence_config, document_config)]
+    sinks = {(c.name, split): ParquetSink(folder / path, c.columns)
              for c in configs for split, path in c.files.items()}
+    exports = ExportWriter(folder, layout.languages(), SPLITS)
     issues: list[Issue] = []
     stats = CorpusStats()
     documents = 0
@@ -66,18 +70,22 @@ def export_dataset(layout: Layout, folder: Path, *, progress: bool = True) -> tu
                 bar.update(1)
                 documents += 1
                 stats.add(document)
-                sink = sinks[(document.meta.language, document.split)]
-                for row in sentence_rows(document):
-                    sink.add(row)
+                for config in configs:
+                    if config.language == document.meta.language:
+                        sink = sinks[(config.name, document.split)]
+                        for row in config.rows(document):
+                            sink.add(row)
+                exports.add(document)
     finally:
         for sink in sinks.values():
             sink.close()
+        exports.close()
     if not layout.languages():
         raise PolnerError("the corpus is empty: add articles with `polner ingest`")
     if any(issue.level is Level.ERROR for issue in issues):
         raise ValidationFailed(issues)
-    rows = {(c.name, split): sinks[(c.language, split)].rows for c in configs for split in c.files}
-    nbytes = {(c.name, split): sinks[(c.language, split)].nbytes for c in configs for split in c.files}
+    rows = {(c.name, split): sinks[(c.name, split)].rows for c in configs for split in c.files}
+    nbytes = {(c.name, split): sinks[(c.name, split)].nbytes for c in configs for split in c.files}
     card = render_card(template, version=__version__, configs=configs, split_rows=rows, split_bytes=nbytes,
                        values=card_values(configs, stats))
     atomic_write_text(folder / "README.md", card)
@@ -121,6 +129,7 @@ def build_dataset(layout: Layout, output_root: Path, *, resources_dir: Path | No
         staging.chmod(0o755)
         try:
             documents, rows, warnings = export_dataset(layout, staging, progress=progress)
+            write_manifest(layout, staging)  # last: it lists every file written before it
             _swap_into_place(staging, final)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

@@ -130,6 +130,34 @@ def cmd_build(args: argparse.Namespace, layout: Layout) -> int:
     return EXIT_OK
 
 
+def cmd_publish(args: argparse.Namespace, layout: Layout) -> int:
+    import os
+
+    from polner.publish import PublishRefused, make_api, plan_publish, publish
+
+    token = None
+    if args.push:
+        token = os.environ.get("HF_TOKEN")
+        if not token:
+            raise PolnerError("HF_TOKEN is not set (hint: export a Hub token with write access to "
+                              f"{args.repo}; it is read from the environment only)")
+    api = make_api(token)
+    try:
+        plan = plan_publish(layout, args.output, args.repo, api=api, require_hub=args.push)
+    except PublishRefused as exc:
+        _print_issues(exc.issues)
+        print(f"polner: {exc}", file=sys.stderr)
+        return EXIT_DATA_ERROR if exc.issues else EXIT_USAGE
+    print(plan.format())
+    if not args.push:
+        print("dry run: nothing was uploaded; run again with --push to upload and tag")
+        return EXIT_OK
+    result = publish(plan, api)
+    print(f"uploaded {len(plan.files)} file(s) in commit {result.commit} ({result.commit_url}); "
+          f"tagged {result.tag}")
+    return EXIT_OK
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="polner", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"polner {__version__}")
@@ -167,6 +195,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--stanza-dir", type=Path, help=stanza_help)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("publish", help="upload the build to the Hugging Face Hub and tag it (dry run by default)")
+    p.add_argument("--repo", required=True, help="Hub dataset repo id, NAMESPACE/NAME")
+    p.add_argument("--output", type=Path, default=Path("dist"), help="build output folder (default: dist)")
+    p.add_argument("--push", action="store_true",
+                   help="really upload and tag (token from $HF_TOKEN); without it, only print the plan")
+    p.set_defaults(func=cmd_publish)
     return parser
 
 

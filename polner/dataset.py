@@ -41,6 +41,25 @@ SENTENCE_COLUMNS: dict[str, Any] = {
 """Columns of a sentence row. Offsets in token_starts/ends and spans are into `text`;
 `doc_char_offset` is where `text` starts in the document's annotated text."""
 
+DOCUMENT_COLUMNS: dict[str, Any] = {
+    "id": "string",
+    "language": "string",
+    "title": "string",
+    "source": "string",
+    "url": "string",
+    "authors": ["string"],
+    "published": "string",
+    "licence": "string",
+    "licence_status": "string",
+    "review_status": "string",
+    "text": "string",
+    "sentence_starts": ["int32"],
+    "sentence_ends": ["int32"],
+    "spans": [SPAN_FIELDS],
+}
+"""Columns of a document row: metadata, the full annotated text, sentence boundaries and every
+entity span, all offsets into `text` (end exclusive)."""
+
 PARQUET_SETTINGS = dict(compression="zstd", compression_level=9, use_dictionary=True,
                         write_statistics=True, data_page_version="1.0", version="2.6")
 ROW_GROUP_SIZE = 10_000
@@ -128,6 +147,25 @@ def sentence_rows(document: AnnotatedDocument) -> Iterator[dict[str, Any]]:
         }
 
 
+def document_rows(document: AnnotatedDocument) -> Iterator[dict[str, Any]]:
+    """One row for the whole document: metadata, text, sentence bounds and its spans."""
+    meta = document.meta
+    yield {
+        "id": meta.id, "language": meta.language, "title": meta.title, "source": meta.source,
+        "url": meta.url, "authors": list(meta.authors), "published": meta.published,
+        "licence": meta.licence, "licence_status": meta.licence_status,
+        "review_status": document.review_status,
+        "text": document.text,
+        "sentence_starts": [s.start for s in document.silver.sentences],
+        "sentence_ends": [s.end for s in document.silver.sentences],
+        "spans": [
+            {"start": s.start, "end": s.end, "label": s.label, "text": s.text, "entity": s.entity,
+             "provenance": s.provenance}
+            for s in sorted(document.spans, key=lambda s: (s.start, s.end))
+        ],
+    }
+
+
 class ParquetSink:
     """Rows streamed into one parquet file, written in fixed-size row groups."""
 
@@ -166,6 +204,10 @@ class ConfigFiles:
     columns: dict[str, Any]
     files: dict[str, str]
     default: bool = False
+    level: str = "sentence"  # "sentence" or "document": what one row is
+
+    def rows(self, document: AnnotatedDocument) -> Iterator[dict[str, Any]]:
+        return document_rows(document) if self.level == "document" else sentence_rows(document)
 
 
 def sentence_config(language: str, splits: tuple[str, ...]) -> ConfigFiles:
@@ -173,4 +215,12 @@ def sentence_config(language: str, splits: tuple[str, ...]) -> ConfigFiles:
         name=f"{language}_sentences", language=language, columns=SENTENCE_COLUMNS,
         files={split: f"data/{language}/sentences-{split}.parquet" for split in splits},
         default=(language == "fr"),
+    )
+
+
+def document_config(language: str, splits: tuple[str, ...]) -> ConfigFiles:
+    return ConfigFiles(
+        name=f"{language}_documents", language=language, columns=DOCUMENT_COLUMNS,
+        files={split: f"data/{language}/documents-{split}.parquet" for split in splits},
+        level="document",
     )

@@ -43,6 +43,31 @@ def _field(value: str | None) -> str:
     return value if value else "_"
 
 
+def conllu_token_lines(sentence: Sentence, token_misc: Sequence[Sequence[str]]) -> list[str]:
+    """The CoNLL-U lines of a sentence's tokens: a range line for each multi-word token, then its
+    words. `token_misc[i]` is the MISC items of surface token i (on its range line, or on its
+    word line when it is one word); `SpaceAfter=No` is appended where the next token touches it."""
+    lines = []
+    for position, token in enumerate(sentence.tokens):
+        misc = list(token_misc[position])
+        following = sentence.tokens[position + 1] if position + 1 < len(sentence.tokens) else None
+        if following is not None and following.start == token.end:
+            misc.append("SpaceAfter=No")
+        misc_text = "|".join(misc) or "_"
+        if len(token.words) > 1:
+            first, last = token.words[0].id, token.words[-1].id
+            lines.append(f"{first}-{last}\t{token.text}\t_\t_\t_\t_\t_\t_\t_\t{misc_text}")
+        for word in token.words:
+            word_misc = misc_text if len(token.words) == 1 else "_"
+            lines.append(
+                "\t".join(
+                    [str(word.id), word.text, _field(word.lemma), _field(word.upos),
+                     _field(word.xpos), _field(word.feats), "_", "_", "_", word_misc]
+                )
+            )
+    return lines
+
+
 def format_silver(doc: SilverDocument, text: str) -> str:
     """The CoNLL-U text of a silver document (`text` is the annotated text, for SpaceAfter)."""
     fp = doc.fingerprint
@@ -58,23 +83,9 @@ def format_silver(doc: SilverDocument, text: str) -> str:
     for sentence in doc.sentences:
         lines.append(f"# sent_id = {doc.doc_id}-s{sentence.index}")
         lines.append(f"# text = {sentence.text}")
-        for position, token in enumerate(sentence.tokens):
-            misc = [f"start_char={token.start}", f"end_char={token.end}", f"ner={token.ner}"]
-            following = sentence.tokens[position + 1] if position + 1 < len(sentence.tokens) else None
-            if following is not None and following.start == token.end:
-                misc.append("SpaceAfter=No")
-            misc_text = "|".join(misc)
-            if len(token.words) > 1:
-                first, last = token.words[0].id, token.words[-1].id
-                lines.append(f"{first}-{last}\t{token.text}\t_\t_\t_\t_\t_\t_\t_\t{misc_text}")
-            for word in token.words:
-                word_misc = misc_text if len(token.words) == 1 else "_"
-                lines.append(
-                    "\t".join(
-                        [str(word.id), word.text, _field(word.lemma), _field(word.upos),
-                         _field(word.xpos), _field(word.feats), "_", "_", "_", word_misc]
-                    )
-                )
+        lines += conllu_token_lines(
+            sentence, [[f"start_char={t.start}", f"end_char={t.end}", f"ner={t.ner}"] for t in sentence.tokens]
+        )
         lines.append("")
     return "\n".join(lines) + "\n"
 

@@ -133,7 +133,7 @@ def assign_new_documents(
     new_groups.sort(key=lambda g: hashlib.sha256(g[0].encode()).hexdigest())
     for group in new_groups:
         size = sum(tokens[d] for d in group)
-        total = sum(split_tokens.values()) + size
+        total = max(sum(split_tokens.values()) + size, 1)  # empty texts (validate reports them)
 
         def distance(name: str) -> float:
             test = split_tokens["test"] + (size if name == "test" else 0)

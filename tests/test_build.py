@@ -57,7 +57,7 @@ def test_card_metadata_labels_and_version_agree_with_the_package(built):
     card = (built / "README.md").read_text(encoding="utf-8")
     metadata = yaml.safe_load(card.split("---\n")[1])
     assert metadata["version"] == __version__ and f"**{__version__}**" in card
-    (config,) = metadata["dataset_info"]
+    config = next(c for c in metadata["dataset_info"] if c["config_name"] == "fr_sentences")
     tags = next(f for f in config["features"] if f["name"] == "ner_tags")
     assert list(tags["sequence"]["class_label"]["names"].values()) == list(IOB2_TAGS)
     assert "{{" not in card
