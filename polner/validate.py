@@ -1,6 +1,6 @@
 """The validate stage: every rule checked for every document, every problem reported.
 
-Each check adds an `Issue` with a stable code (see docs/validation.md); nothing here raises
+Each check adds an `Issue` with a stable code (see docs/validation-codes.md); nothing here raises
 for bad data. `iter_validated_documents` streams documents so that a large corpus is never
 held in memory whole.
 """
@@ -345,7 +345,7 @@ def check_splits(layout: Layout) -> tuple[dict[str, str], list[Issue]]:
     splits, issues = load_splits(layout)
     label = layout.relative(layout.splits_file)
     known = {doc_id for language in layout.languages() for doc_id in layout.document_ids(language)}
-    entry_lines = _split_entry_lines(layout) if not issues else {}
+    entry_lines = _split_entry_lines(layout)
     split_of: dict[str, str] = {}
     for name in SPLITS:
         for position, doc_id in enumerate(splits[name]):
@@ -371,13 +371,38 @@ def _split_entry_lines(layout: Layout) -> dict[tuple[str, int], int]:
             if len(path) == 2 and isinstance(path[0], str) and isinstance(path[1], int)}
 
 
+def check_orphan_annotations(layout: Layout) -> list[Issue]:
+    """Gold and silver files of no document: a typo in a file name would otherwise leave its
+    corrections unused without a word."""
+    import difflib
+
+    issues = []
+    for language in layout.languages():
+        known = sorted(layout.document_ids(language))
+        for layer, suffix in (("gold", ".yaml"), ("silver", ".conllu")):
+            folder = layout.annotations / language / layer
+            for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+                if path.name.startswith(".") or not path.is_file():
+                    continue  # locks and temporary files
+                doc_id = path.name[: -len(suffix)] if path.name.endswith(suffix) else path.name
+                if path.name.endswith(suffix) and doc_id in known:
+                    continue
+                close = difflib.get_close_matches(doc_id, known, n=1)
+                issues.append(error(f"{layer}-orphan", layout.relative(path), None,
+                                    f"no document {doc_id!r} in corpus/{language}: this file is not used",
+                                    hint=f"did you mean {close[0]}{suffix}?" if close else None))
+    return issues
+
+
 def iter_validated_documents(layout: Layout) -> Iterator[tuple[AnnotatedDocument | None, list[Issue]]]:
-    """Validate document by document; the split file's own problems come first."""
+    """Validate document by document; the split file's own problems come first, files that
+    belong to no document last."""
     split_of, issues = check_splits(layout)
     yield None, issues
     for language in layout.languages():
         for doc_id in layout.document_ids(language):
             yield validate_document(layout, language, doc_id, split_of)
+    yield None, check_orphan_annotations(layout)
 
 
 def validate_corpus(layout: Layout, *, keep_documents: bool = False) -> ValidationReport:

@@ -72,6 +72,10 @@ def remove(relative: str) -> Callable[[Path], None]:
     return lambda root: (root / relative).unlink()
 
 
+def rename(relative: str, new_relative: str) -> Callable[[Path], None]:
+    return lambda root: (root / relative).rename(root / new_relative)
+
+
 def both(*mutations: Callable[[Path], None]) -> Callable[[Path], None]:
     def mutate(root: Path) -> None:
         for mutation in mutations:
@@ -201,6 +205,11 @@ CASES = [
     Case("splits-yaml-syntax", edit(SPLITS, lambda d: d + b"test: [\n"), (("splits-yaml-syntax", SPLITS, 8),)),
     Case("splits-invalid-utf8", edit(SPLITS, lambda d: d.replace(b"# moves", b"# m\xf4ves")),
          (("splits-encoding", SPLITS, None),)),
+    # A gold or silver file named after no document (a typo): its corrections would never apply.
+    Case("gold-orphan", both(plant_gold(""), rename(GOLD, "annotations/fr/gold/fr-vladimir-poutine.yaml")),
+         (("gold-orphan", "annotations/fr/gold/fr-vladimir-poutine.yaml", None),)),
+    Case("silver-orphan", lambda root: (root / "annotations/fr/silver/notes.txt").write_text("x"),
+         (("silver-orphan", "annotations/fr/silver/notes.txt", None),)),
     # No documents at all.
     Case("corpus-empty", lambda root: shutil.rmtree(root / "corpus"), (("corpus-empty", "corpus", None),)),
 ]
