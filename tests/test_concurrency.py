@@ -170,3 +170,22 @@ def test_annotate_removes_temporary_files_left_by_a_killed_write(tmp_path, monke
     assert run_cli(root, "annotate", "--quiet").code == 0
     assert not leftover.exists()
     assert run_cli(root, "validate").code == 0
+
+
+def test_two_corrections_at_once_both_land(tmp_path):
+    """`correct` reads, checks and appends under a lock: neither entry is lost."""
+    root = copy_mini(tmp_path / "repo")
+    requests = [["--sentence", "5", "--text", "Douma", "--relabel", "ORG"],
+                ["--sentence", "4", "--text", "Poutine", "--relabel", "PER"],
+                ["--sentence", "5", "--text", "Poutine", "--add", "PER"]]
+    processes = [subprocess.Popen([sys.executable, "-m", "polner", "--root", str(root), "correct", POUTINE, *args],
+                                  cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for args in requests]
+    results = [finish(p) for p in processes]
+    assert [code for code, _ in results] == [0, 0, 0], results
+    import yaml
+
+    gold = yaml.safe_load((root / "annotations" / "fr" / "gold" / f"{POUTINE}.yaml").read_text(encoding="utf-8"))
+    assert sorted(c["text"] + c["action"] for c in gold["corrections"]) == ["Doumarelabel", "Poutineadd",
+                                                                            "Poutinerelabel"]
+    assert run_cli(root, "validate").code == 0
