@@ -237,7 +237,7 @@ def format_view(view: DocumentView, sentence: int | None = None) -> str:
                 lines.append(f"    {'-':<{width}}  {c.text!r:<28} {c.start}:{c.end}  deleted (line {c.line})")
         lines.append("")
     if view.issues:
-        lines.append(f"{view.gold_label} has problems; corrections with one are not applied above:")
+        lines.append(f"{view.gold_label} has problems (a correction with an error is not applied above):")
         lines += [f"  {issue.format()}" for issue in view.issues]
     return "\n".join(lines).rstrip("\n") + "\n"
 
