@@ -16,6 +16,24 @@ class AnnotateReport:
     annotated: tuple[str, ...]
     up_to_date: int
     fingerprint: str | None
+    skipped: tuple[str, ...] = ()  # text differs from its metadata: an error for validate, not a reason to annotate
+
+
+def _matches_metadata(layout: Layout, item: TextToAnnotate) -> bool:
+    """Whether the text is the one its metadata records (else it was edited by hand or is broken)."""
+    from polner.yamlio import YamlSyntaxError, load_located_yaml
+
+    try:
+        meta = load_located_yaml(layout.meta_path(item.language, item.doc_id).read_text(encoding="utf-8")).data
+    except (OSError, UnicodeDecodeError, YamlSyntaxError):
+        return False
+    return isinstance(meta, dict) and meta.get("text_sha256") == item.text_sha256
+
+
+def remove_interrupted_writes(folder: Path) -> None:
+    """Delete the temporary files of atomic writes that a killed process left in `folder`."""
+    for leftover in folder.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
 
 
 def stale_documents(layout: Layout, language: str, *, everything: bool = False) -> list[TextToAnnotate]:
@@ -53,12 +71,16 @@ def annotate_corpus(
     from tqdm import tqdm
 
     annotated: list[str] = []
+    skipped: list[str] = []
     up_to_date = 0
     fingerprint = None
     with file_lock(layout.annotations / ".annotate.lock"):
         for language in languages or layout.languages():
-            todo = stale_documents(layout, language, everything=reannotate)
-            up_to_date += len(layout.document_ids(language)) - len(todo)
+            remove_interrupted_writes(layout.annotations / language / "silver")
+            stale = stale_documents(layout, language, everything=reannotate)
+            todo = [item for item in stale if _matches_metadata(layout, item)]
+            skipped += sorted({item.doc_id for item in stale} - {item.doc_id for item in todo})
+            up_to_date += len(layout.document_ids(language)) - len(stale)
             if not todo:
                 continue
             from polner.models import resolve_resources_dir
@@ -73,4 +95,4 @@ def annotate_corpus(
                     annotated.append(item.doc_id)
                 bar.update(len(batch))
             bar.close()
-    return AnnotateReport(tuple(annotated), up_to_date, fingerprint)
+    return AnnotateReport(tuple(annotated), up_to_date, fingerprint, tuple(skipped))

@@ -15,7 +15,7 @@ from polner.annotate import AnnotateReport, annotate_corpus
 from polner.card import render_card
 from polner.dataset import ConfigFiles, ParquetSink, document_config, sentence_config
 from polner.exports import ExportWriter
-from polner.fileio import atomic_write_text, file_lock
+from polner.fileio import atomic_write_text, exchange_paths, file_lock
 from polner.issues import Issue, Level, PolnerError, ValidationFailed
 from polner.labels import ENTITY_LABELS
 from polner.layout import Layout
@@ -107,6 +107,9 @@ def card_values(configs: list[ConfigFiles], stats: CorpusStats) -> dict[str, str
 
 
 def _swap_into_place(new: Path, final: Path) -> None:
+    if final.exists() and exchange_paths(new, final):
+        shutil.rmtree(new)  # it now holds the previous build
+        return
     old = None
     if final.exists():
         old = final.with_name(f".{final.name}.old-{os.getpid()}")

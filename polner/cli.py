@@ -1,8 +1,8 @@
 """`polner`: one command, a subcommand per pipeline stage.
 
 Exit codes: 0 success; 1 the data has errors (each printed as `path:line: …`);
-2 a usage or environment problem (bad arguments, models not found, lock held).
-Only this module exits; the stages return results or raise PolnerError.
+2 a usage or environment problem (bad arguments, models not found, lock held);
+130 interrupted. Only this module exits; the stages return results or raise PolnerError.
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ def _print_issues(issues: list[Issue], fmt: str = "text") -> None:
         print(json.dumps({"ok": errors == 0, "errors": errors, "warnings": warnings,
                           "issues": [i.as_dict() for i in issues]}, ensure_ascii=False, indent=2))
         return
+    if fmt == "github":
+        for issue in issues:
+            print(issue.format_github())
+        return
     for issue in issues:
         print(issue.format(), file=sys.stderr if issue.level is Level.ERROR else sys.stdout)
 
@@ -45,16 +49,25 @@ def cmd_ingest(args: argparse.Namespace, layout: Layout) -> int:
     return EXIT_OK
 
 
+def _gold_file_issues(layout: Layout) -> list[Issue]:
+    from polner.validate import validate_corpus
+
+    return [i for i in validate_corpus(layout).issues if i.code.startswith("gold-") or "/gold/" in i.path]
+
+
 def cmd_annotate(args: argparse.Namespace, layout: Layout) -> int:
     from polner.annotate import annotate_corpus
 
+    known = {(i.code, i.path, i.line) for i in _gold_file_issues(layout)} if args.reannotate else set()
     report = annotate_corpus(layout, args.stanza_dir, reannotate=args.reannotate,
                              batch_size=args.batch_size, progress=not args.quiet)
     print(f"annotated {len(report.annotated)} document(s); {report.up_to_date} already up to date")
+    if report.skipped:
+        print(f"not annotated: {len(report.skipped)} document(s) whose text differs from its metadata "
+              f"({', '.join(report.skipped)}); run `polner validate`", file=sys.stderr)
     if args.reannotate and report.annotated:
-        from polner.validate import validate_corpus
-
-        issues = [i for i in validate_corpus(layout).issues if i.code.startswith("gold-")]
+        # what the new silver layer changed for the corrections: stale, redundant, misaligned
+        issues = [i for i in _gold_file_issues(layout) if (i.code, i.path, i.line) not in known]
         if issues:
             print("corrections to re-check against the new silver layer:")
             _print_issues(issues)
@@ -88,7 +101,7 @@ def cmd_validate(args: argparse.Namespace, layout: Layout) -> int:
 
     report = validate_corpus(layout)
     _print_issues(report.issues, args.format)
-    if args.format == "text":
+    if args.format in ("text", "github"):
         verdict = "PASSED" if report.ok else f"FAILED with {len(report.errors)} error(s)"
         print(f"{verdict}: {report.checked} document(s) valid", file=sys.stderr if not report.ok else sys.stdout)
     return EXIT_OK if report.ok else EXIT_DATA_ERROR
@@ -158,6 +171,29 @@ def cmd_publish(args: argparse.Namespace, layout: Layout) -> int:
     return EXIT_OK
 
 
+def cmd_show(args: argparse.Namespace, layout: Layout) -> int:
+    from polner.contribute import check_sentence_number, format_view, load_view, view_to_dict
+
+    view = load_view(layout, args.doc_id)
+    if args.format == "json":
+        check_sentence_number(view, args.sentence)
+        print(json.dumps(view_to_dict(view, args.sentence), ensure_ascii=False, indent=2))
+    else:
+        print(format_view(view, args.sentence), end="")
+    return EXIT_OK
+
+
+def cmd_correct(args: argparse.Namespace, layout: Layout) -> int:
+    from polner.contribute import CorrectionRequest, describe_written, write_correction
+
+    action, label = ("add", args.add) if args.add else ("relabel", args.relabel) if args.relabel else ("delete", None)
+    request = CorrectionRequest(args.doc_id, action, args.text, label, args.sentence, args.occurrence,
+                                args.entity, args.note)
+    print(describe_written(write_correction(layout, request)))
+    print("next: `polner validate`, then commit the gold file and open a pull request")
+    return EXIT_OK
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="polner", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"polner {__version__}")
@@ -182,13 +218,39 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("split", help="assign documents that are in no split yet (never moves one)")
     p.set_defaults(func=cmd_split)
 
-    p = sub.add_parser("validate", help="check every rule and report every problem")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p = sub.add_parser("validate", help="check every rule and report every problem",
+                       epilog="exit codes: 0 valid (warnings allowed), 1 errors found, 2 usage problem; "
+                              "codes are listed in docs/validation-codes.md")
+    p.add_argument("--format", choices=("text", "json", "github"), default="text",
+                   help="text: path:line: error[code]: message; json: one object; "
+                        "github: GitHub Actions annotations")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("stats", help="corpus statistics per split and label, and Stanza's agreement with the gold")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     p.set_defaults(func=cmd_stats)
+
+    from polner.labels import ENTITY_LABELS
+
+    p = sub.add_parser("show", help="a document's sentences with offsets, tokens and entity spans")
+    p.add_argument("doc_id", help="document id, e.g. fr-vladimir-poutine-demarre-mercredi-27")
+    p.add_argument("--sentence", type=int, help="only this sentence (numbered from 1)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("correct", help="append one correction to a document's gold file",
+                       epilog='example: polner correct DOC_ID --sentence 3 --text "Poutine" --relabel PER')
+    p.add_argument("doc_id", help="document id")
+    p.add_argument("--sentence", type=int, help="the sentence holding the text (numbered from 1, see `show`)")
+    p.add_argument("--text", required=True, help="the entity's surface text, exactly as in the document")
+    p.add_argument("--occurrence", type=int, help="which occurrence of --text, when it occurs more than once")
+    action = p.add_mutually_exclusive_group(required=True)
+    action.add_argument("--add", choices=ENTITY_LABELS, metavar="LABEL", help="add a span with this label")
+    action.add_argument("--relabel", choices=ENTITY_LABELS, metavar="LABEL", help="change a span's label")
+    action.add_argument("--delete", action="store_true", help="delete a span")
+    p.add_argument("--entity", help="entity key, passed through to the correction")
+    p.add_argument("--note", help="a note for reviewers")
+    p.set_defaults(func=cmd_correct)
 
     p = sub.add_parser("build", help="annotate stale documents, validate, export dist/polner")
     p.add_argument("--output", type=Path, default=Path("dist"), help="output folder (default: dist)")

@@ -44,7 +44,17 @@ CORRECTIONS_SCHEMA = {
     },
 }
 
-_VALIDATOR = jsonschema.Draft202012Validator(CORRECTIONS_SCHEMA)
+# JSON Schema counts 1.0 as an integer; an offset must be written as a whole number.
+_STRICT_INTEGERS = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+    "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool))
+_VALIDATOR = jsonschema.validators.extend(jsonschema.Draft202012Validator,
+                                          type_checker=_STRICT_INTEGERS)(CORRECTIONS_SCHEMA)
+
+
+def _schema_code(err: jsonschema.ValidationError) -> str:
+    if err.validator == "enum" and err.absolute_path and err.absolute_path[-1] == "label":
+        return "gold-unknown-label"
+    return "gold-schema"
 
 
 def _schema_message(err: jsonschema.ValidationError) -> str:
@@ -73,9 +83,15 @@ def load_gold(path_label: str, content: str) -> tuple[GoldFile | None, list[Issu
     data = located.data
     schema_errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     for err in schema_errors:
-        issues.append(
-            error("gold-schema", path_label, located.line_of(tuple(err.absolute_path)), _schema_message(err))
-        )
+        path = tuple(err.absolute_path)
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            allowed = err.schema.get("properties", {})
+            where = ".".join(map(str, path)) or "the file"
+            for key in (k for k in err.instance if k not in allowed):  # one issue per key, at its line
+                issues.append(error("gold-unknown-key", path_label, located.line_of(path + (key,)),
+                                    f"{where}: unknown key {key!r} (allowed keys: {', '.join(allowed)})"))
+            continue
+        issues.append(error(_schema_code(err), path_label, located.line_of(path), _schema_message(err)))
     if issues:
         return None, issues
     corrections = []
@@ -188,7 +204,8 @@ def apply_corrections(
                 issues.append(error("gold-overlap", path, c.line,
                                     f"{c.text!r} at {c.start}:{c.end} overlaps {other.label} span "
                                     f"{other.text!r} at {other.start}:{other.end}",
-                                    hint="delete the other span first, in an earlier correction"))
+                                    hint="use `action: relabel` to change its label" if other.key == key
+                                    else "delete the other span first, in an earlier correction"))
                 continue
             spans[key] = Span(c.start, c.end, c.label, c.text, provenance="gold", entity=c.entity)
     return sorted(spans.values(), key=lambda s: (s.start, s.end)), issues

@@ -28,6 +28,20 @@ class Issue:
         text = f"{where}: {self.level.value}[{self.code}]: {self.message}"
         return f"{text} (hint: {self.hint})" if self.hint else text
 
+    def format_github(self) -> str:
+        """A GitHub Actions workflow command: shown on the pull request at the file and line."""
+
+        def escape(value: str, *, in_property: bool = False) -> str:
+            value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            return value.replace(":", "%3A").replace(",", "%2C") if in_property else value
+
+        properties = [f"file={escape(self.path, in_property=True)}"]
+        if self.line:
+            properties.append(f"line={self.line}")
+        properties.append(f"title={escape(f'polner {self.code}', in_property=True)}")
+        message = f"{self.message} (hint: {self.hint})" if self.hint else self.message
+        return f"::{self.level.value} {','.join(properties)}::{escape(message)}"
+
     def as_dict(self) -> dict[str, object]:
         return {
             "level": self.level.value,

@@ -1,6 +1,6 @@
 """The validate stage: every rule checked for every document, every problem reported.
 
-Each check adds an `Issue` with a stable code (see docs/validation.md); nothing here raises
+Each check adds an `Issue` with a stable code (see docs/validation-codes.md); nothing here raises
 for bad data. `iter_validated_documents` streams documents so that a large corpus is never
 held in memory whole.
 """
@@ -61,15 +61,22 @@ def load_meta(layout: Layout, language: str, doc_id: str) -> tuple[DocumentMeta 
     if not path.exists():
         return None, [error("meta-missing", label, None, f"document {doc_id} has no metadata file",
                             hint="`polner ingest` writes one", doc_id=doc_id)]
+    content, problems = _decode(label, path.read_bytes(), "meta", doc_id)
+    if content is None:
+        return None, problems
     try:
-        located = load_located_yaml(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        return None, [error("meta-encoding", label, None, f"not valid UTF-8 (byte {exc.start})", doc_id=doc_id)]
+        located = load_located_yaml(content)
     except YamlSyntaxError as exc:
         return None, [error("meta-yaml-syntax", label, exc.line, str(exc), doc_id=doc_id)]
     issues = []
     for err in sorted(_META_VALIDATOR.iter_errors(located.data), key=lambda e: list(map(str, e.absolute_path))):
         where = ".".join(map(str, err.absolute_path)) or "the file"
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            for key in (k for k in err.instance if k not in META_SCHEMA["properties"]):
+                issues.append(error("meta-unknown-key", label, located.line_of((key,)),
+                                    f"unknown key {key!r} (allowed keys: {', '.join(META_SCHEMA['properties'])})",
+                                    doc_id=doc_id))
+            continue
         issues.append(error("meta-schema", label, located.line_of(tuple(err.absolute_path)),
                             f"{where}: {err.message}", doc_id=doc_id))
     if issues:
@@ -116,6 +123,14 @@ def check_text_form(label: str, text: str, doc_id: str) -> list[Issue]:
                                     "text is not in Unicode NFC (decomposed accents?)", doc_id=doc_id))
                 break
     return issues
+
+
+def _first_difference_line(expected: str, actual: str) -> int:
+    """The line of `actual` on which it first differs from `expected`."""
+    for number, (a, b) in enumerate(zip(expected.split("\n"), actual.split("\n")), start=1):
+        if a != b:
+            return number
+    return min(expected.count("\n"), actual.count("\n")) + 1
 
 
 def _silver_line(silver_text: str, start: int) -> int | None:
@@ -183,8 +198,11 @@ def _sentence_of(silver: SilverDocument) -> dict[int, int]:
 
 
 def check_final_spans(label: str, gold: GoldFile | None, silver: SilverDocument, spans: list[Span],
-                      doc_id: str) -> list[Issue]:
-    """Final spans stay inside one sentence and give valid IOB2 tags."""
+                      doc_id: str, *, silver_label: str | None = None, silver_text: str = "") -> list[Issue]:
+    """Final spans stay inside one sentence and give valid IOB2 tags.
+
+    A problem of a span Stanza made is reported at its token in the silver file when
+    `silver_label` and `silver_text` are given, not on the gold file."""
     issues = []
     sentence_of = _sentence_of(silver)
     lines = {(c.start, c.end): c.line for c in gold.corrections} if gold else {}
@@ -194,8 +212,13 @@ def check_final_spans(label: str, gold: GoldFile | None, silver: SilverDocument,
                                 lines.get(span.key), f"{span.label} span {span.text!r} at "
                                 f"{span.start}:{span.end} crosses a sentence boundary", doc_id=doc_id))
         if span.label not in ENTITY_LABELS:
-            issues.append(error("span-unknown-label", label, lines.get(span.key),
-                                f"span {span.text!r} has label {span.label!r}", doc_id=doc_id))
+            where = (label, lines.get(span.key))
+            if span.provenance == "stanza" and silver_label:
+                where = (silver_label, _silver_line(silver_text, span.start))
+            issues.append(error("span-unknown-label", *where,
+                                f"span {span.text!r} has label {span.label!r}; labels are {', '.join(ENTITY_LABELS)}",
+                                hint="a Stanza model with another label set? map its labels or use another model",
+                                doc_id=doc_id))
     if issues:
         return issues
     by_sentence: dict[int, list[Span]] = {}
@@ -213,6 +236,21 @@ def check_final_spans(label: str, gold: GoldFile | None, silver: SilverDocument,
         for problem in iob2_errors(tags):
             issues.append(error("iob2-invalid", label, None, f"sentence {sentence.index}: {problem}", doc_id=doc_id))
     return issues
+
+
+def check_spans(spans: list[Span], *, doc_id: str, review_status: str, silver: SilverDocument,
+                silver_label: str, silver_text: str, gold: GoldFile | None, gold_label: str,
+                registry: Registry | None) -> tuple[list[Span], list[Issue]]:
+    """The final spans with their entity keys, and every problem of sentences, tags, entity
+    keys and guidelines (`registry` None: entity keys are not resolved)."""
+    issues = check_final_spans(gold_label if gold else silver_label, gold, silver, spans, doc_id,
+                               silver_label=silver_label, silver_text=silver_text)
+    sources = span_sources(doc_id, review_status, silver_label, silver_text, gold)
+    if registry is not None:
+        spans, problems = resolve_entities(spans, registry, sources)
+        issues += problems
+    issues += check_guidelines(spans, silver, registry, sources)
+    return spans, issues
 
 
 def validate_document(layout: Layout, language: str, doc_id: str, split_of: dict[str, str],
@@ -247,8 +285,9 @@ def validate_document(layout: Layout, language: str, doc_id: str, split_of: dict
         if meta and sha256_text(text) != meta.text_sha256:
             issues.append(error("text-hash-mismatch", text_label, None,
                                 "the annotated text's sha256 differs from the metadata", doc_id=doc_id))
-        if raw is not None and clean_text(raw, language).text != text:
-            issues.append(error("text-not-derived", text_label, None,
+        derived = clean_text(raw, language).text if raw is not None else text
+        if derived != text:
+            issues.append(error("text-not-derived", text_label, _first_difference_line(derived, text),
                                 "the annotated text is not what the ingest step derives from the raw file",
                                 hint="the annotated text is never edited by hand", doc_id=doc_id))
     split = split_of.get(doc_id)
@@ -257,7 +296,7 @@ def validate_document(layout: Layout, language: str, doc_id: str, split_of: dict
                             f"document {doc_id} is in no split", hint="run `polner split`", doc_id=doc_id))
     silver_path = layout.silver_path(language, doc_id)
     silver_label = layout.relative(silver_path)
-    silver = None
+    silver, silver_text = None, ""
     if not silver_path.exists():
         issues.append(error("silver-missing", silver_label, None, f"document {doc_id} has no silver layer",
                             hint="run `polner annotate`", doc_id=doc_id))
@@ -285,13 +324,20 @@ def validate_document(layout: Layout, language: str, doc_id: str, split_of: dict
             if "\r" in gold_text:
                 issues.append(error("gold-line-ends", gold_label, gold_text[: gold_text.index("\r")].count("\n") + 1,
                                     "CR or CRLF line ends; use \\n", doc_id=doc_id))
+            for number, line in enumerate(gold_text.split("\n"), start=1):
+                if not unicodedata.is_normalized("NFC", line):
+                    issues.append(error("gold-not-nfc", gold_label, number,
+                                        "text is not in Unicode NFC (decomposed accents?)", doc_id=doc_id))
+                    break
             gold, problems = load_gold(gold_label, gold_text.lstrip("\ufeff"))
             issues += [_with_doc(i, doc_id) for i in problems]
             if gold and gold.document != doc_id:
                 issues.append(error("gold-document-mismatch", gold_label, gold.line,
                                     f"document {gold.document!r} differs from the file name {doc_id!r}", doc_id=doc_id))
                 gold = None
-    if silver is None or text is None or any(i.level is Level.ERROR for i in issues):
+    # Corrections need only the text, a silver layer that matches it and a readable gold file:
+    # they are checked even when other layers have errors, so that one run reports everything.
+    if silver is None or text is None or (gold_path.exists() and gold is None):
         return None, issues
     spans = silver_spans(silver, text)
     review_status = "unreviewed"
@@ -301,12 +347,10 @@ def validate_document(layout: Layout, language: str, doc_id: str, split_of: dict
         spans, problems = apply_corrections(text, spans, gold, starts, ends)
         issues += [_with_doc(i, doc_id) for i in problems]
         review_status = gold.status
-    issues += check_final_spans(gold_label if gold else silver_label, gold, silver, spans, doc_id)
-    sources = span_sources(doc_id, review_status, silver_label, silver_text, gold)
-    if registry is not None:
-        spans, problems = resolve_entities(spans, registry, sources)
-        issues += problems
-    issues += check_guidelines(spans, silver, registry, sources)
+    spans, problems = check_spans(spans, doc_id=doc_id, review_status=review_status, silver=silver,
+                                  silver_label=silver_label, silver_text=silver_text or "", gold=gold,
+                                  gold_label=gold_label, registry=registry)
+    issues += problems
     if any(i.level is Level.ERROR for i in issues):
         return None, issues
     assert meta is not None
@@ -324,28 +368,65 @@ def check_splits(layout: Layout) -> tuple[dict[str, str], list[Issue]]:
     splits, issues = load_splits(layout)
     label = layout.relative(layout.splits_file)
     known = {doc_id for language in layout.languages() for doc_id in layout.document_ids(language)}
+    entry_lines = _split_entry_lines(layout)
     split_of: dict[str, str] = {}
     for name in SPLITS:
-        for doc_id in splits[name]:
+        for position, doc_id in enumerate(splits[name]):
+            line = entry_lines.get((name, position))
             if doc_id in split_of:
-                issues.append(error("split-duplicate", label, None,
+                issues.append(error("split-duplicate", label, line,
                                     f"document {doc_id} is in {split_of[doc_id]} and in {name}", doc_id=doc_id))
             elif doc_id not in known:
-                issues.append(error("split-unknown-document", label, None,
+                issues.append(error("split-unknown-document", label, line,
                                     f"{name} lists {doc_id}, which is not in the corpus", doc_id=doc_id))
             else:
                 split_of[doc_id] = name
     return split_of, issues
 
 
+def _split_entry_lines(layout: Layout) -> dict[tuple[str, int], int]:
+    """The line of each (split name, position) entry of the splits file."""
+    try:
+        located = load_located_yaml(layout.splits_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlSyntaxError):
+        return {}
+    return {(path[0], path[1]): line for path, line in located.lines.items()
+            if len(path) == 2 and isinstance(path[0], str) and isinstance(path[1], int)}
+
+
+def check_orphan_annotations(layout: Layout) -> list[Issue]:
+    """Gold and silver files of no document: a typo in a file name would otherwise leave its
+    corrections unused without a word."""
+    import difflib
+
+    issues = []
+    for language in layout.languages():
+        known = sorted(layout.document_ids(language))
+        for layer, suffix in (("gold", ".yaml"), ("silver", ".conllu")):
+            folder = layout.annotations / language / layer
+            for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+                if path.name.startswith(".") or not path.is_file():
+                    continue  # locks and temporary files
+                doc_id = path.name[: -len(suffix)] if path.name.endswith(suffix) else path.name
+                if path.name.endswith(suffix) and doc_id in known:
+                    continue
+                close = difflib.get_close_matches(doc_id, known, n=1)
+                issues.append(error(f"{layer}-orphan", layout.relative(path), None,
+                                    f"no document {doc_id!r} in corpus/{language}: this file is not used",
+                                    hint=f"did you mean {close[0]}{suffix}?" if close else None))
+    return issues
+
+
 def iter_validated_documents(layout: Layout) -> Iterator[tuple[AnnotatedDocument | None, list[Issue]]]:
-    """Validate document by document; the split file's and the registry's own problems come first."""
+    """Validate document by document; the split file's and the registry's own problems come
+    first, files that belong to no document last."""
     split_of, issues = check_splits(layout)
     registry, registry_issues = load_registry(layout)
     yield None, issues + registry_issues
     for language in layout.languages():
         for doc_id in layout.document_ids(language):
             yield validate_document(layout, language, doc_id, split_of, registry)
+    yield None, check_orphan_annotations(layout)
 
 
 def validate_corpus(layout: Layout, *, keep_documents: bool = False) -> ValidationReport:

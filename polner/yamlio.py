@@ -8,6 +8,10 @@ from typing import Any
 import yaml
 
 
+MAX_DEPTH = 32
+"""Deepest nesting accepted in a data file; polner's own files need three or four levels."""
+
+
 class YamlSyntaxError(Exception):
     def __init__(self, line: int | None, message: str):
         self.line = line
@@ -25,14 +29,23 @@ class LocatedYaml:
     def line_of(self, path: tuple[object, ...]) -> int:
         """The line of the deepest node of `path` that exists (1-based)."""
         path = tuple(path)
-        while path not in self.lines and path:
+        while path:
+            # a key such as 1 or true is parsed to an int or bool, but is recorded as written
+            for candidate in (path, path[:-1] + (str(path[-1]),)):
+                if candidate in self.lines:
+                    return self.lines[candidate]
             path = path[:-1]
-        return self.lines.get(path, 1)
+        return self.lines.get((), 1)
 
 
 def load_located_yaml(text: str) -> LocatedYaml:
     """Parse YAML safely, keeping each node's line; raise YamlSyntaxError with a line."""
     try:
+        # Aliases can make a file recursive or exponentially large; hand-written data needs none.
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                raise YamlSyntaxError(event.start_mark.line + 1,
+                                      "YAML aliases (*name) are not allowed; write the value out")
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
@@ -40,13 +53,19 @@ def load_located_yaml(text: str) -> LocatedYaml:
         line = mark.line + 1 if mark else None
         raise YamlSyntaxError(line, f"invalid YAML: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
-        raise YamlSyntaxError(None, f"invalid YAML: {exc}") from None
+        position = getattr(exc, "position", None)  # a ReaderError (a control character) has no mark
+        line = text[:position].count("\n") + 1 if isinstance(position, int) else None
+        raise YamlSyntaxError(line, f"invalid YAML: {str(exc).splitlines()[0]}") from None
+    except RecursionError:
+        raise YamlSyntaxError(None, "invalid YAML: nested too deeply") from None
     lines: dict[tuple[object, ...], int] = {}
     duplicates: list[tuple[str, int]] = []
 
     def walk(node: yaml.Node | None, path: tuple[object, ...]) -> None:
         if node is None:
             return
+        if len(path) > MAX_DEPTH:  # deeper data would only exhaust the checkers' recursion
+            raise YamlSyntaxError(node.start_mark.line + 1, f"invalid YAML: nested deeper than {MAX_DEPTH} levels")
         lines[path] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()

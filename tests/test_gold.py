@@ -57,10 +57,11 @@ def test_schema_problems_are_reported_at_their_lines():
     gold, issues = load_gold("gold.yaml", HEADER + "- action: add\n  start: -1\n  end: x\n  text: ''\n"
                              "  label: PERSON\n  colour: red\n")
     assert gold is None
-    found = {(i.line, i.message) for i in issues}
-    assert (8, "unknown label 'PERSON'; labels are PER, ORG, LOC, MISC") in found
-    assert {i.line for i in issues} == {4, 5, 6, 7, 8}
-    assert all(i.code == "gold-schema" for i in issues)
+    found = {(i.code, i.line, i.message) for i in issues}
+    assert ("gold-unknown-label", 8, "unknown label 'PERSON'; labels are PER, ORG, LOC, MISC") in found
+    assert {(i.code, i.line) for i in issues} == {
+        ("gold-schema", 5), ("gold-schema", 6), ("gold-schema", 7), ("gold-unknown-label", 8),
+        ("gold-unknown-key", 9)}
 
 
 def test_yaml_syntax_errors_and_duplicate_keys_have_lines():

@@ -134,8 +134,8 @@ def table_cell(table: str, language: str, split: str, column: str) -> str:
 
 def _drop_document(layout, doc_id: str) -> None:
     for path in (layout.raw_path("fr", doc_id), layout.text_path("fr", doc_id), layout.meta_path("fr", doc_id),
-                 layout.silver_path("fr", doc_id)):
-        path.unlink()
+                 layout.silver_path("fr", doc_id), layout.gold_path("fr", doc_id)):
+        path.unlink(missing_ok=True)
     splits = yaml.safe_load(layout.splits_file.read_text(encoding="utf-8"))
     layout.splits_file.write_text(yaml.safe_dump({n: [d for d in ids if d != doc_id] for n, ids in splits.items()}),
                                   encoding="utf-8")

@@ -44,7 +44,7 @@ def test_every_problem_is_reported_in_one_run(repo_copy, capsys):
     assert main(["--root", str(repo_copy), "validate"]) == 1
     err = capsys.readouterr().err
     codes = re.findall(r"error\[([a-z0-9-]+)\]", err)
-    assert {"gold-schema", "meta-missing", "text-hash-mismatch", "text-not-derived", "silver-stale"} <= set(codes)
+    assert {"gold-unknown-label", "meta-missing", "text-hash-mismatch", "text-not-derived", "silver-stale"} <= set(codes)
 
 
 def test_json_output_is_machine_readable(repo_copy, capsys):
