@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -31,15 +30,16 @@ def stanza_resources() -> Path:
 @pytest.fixture
 def repo_copy(tmp_path: Path) -> Path:
     """A scratch copy of the repository's data (corpus, annotations, card source)."""
-    root = tmp_path / "repo"
-    root.mkdir()
-    for name in ("corpus", "annotations"):
-        shutil.copytree(REPO / name, root / name)
-    for name in ("DATASET_CARD.md", "LICENSE-DATA.md"):
-        shutil.copy(REPO / name, root / name)
-    return root
+    from release_helpers import copy_repo_data
+
+    return copy_repo_data(tmp_path / "repo").root
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under a folder with its bytes, to assert that nothing changed."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every file under a folder with its bytes (lock files aside: empty and expected), to
+    assert that nothing changed."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not path.name.endswith(".lock")
+    }

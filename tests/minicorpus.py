@@ -46,15 +46,6 @@ def offsets(text: str, surface: str, occurrence: int = 1) -> tuple[int, int]:
     return start, start + len(surface)
 
 
-def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file under `root` (lock files aside: they are empty and expected) by relative path."""
-    return {
-        path.relative_to(root).as_posix(): path.read_bytes()
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and not path.name.endswith(".lock")
-    }
-
-
 @dataclass(frozen=True)
 class CliResult:
     code: int

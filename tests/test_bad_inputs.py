@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 import polner.annotate
-from minicorpus import (MACRON, MINI, POUTINE, REPO_ROOT, ForbiddenAnnotator, copy_mini, offsets, run_cli,
-                        snapshot, text_of)
+from minicorpus import (MACRON, MINI, POUTINE, REPO_ROOT, ForbiddenAnnotator, copy_mini, offsets, run_cli, text_of)
+
+from conftest import snapshot
 from polner.gold import empty_gold_file
 
 GOLD = f"annotations/fr/gold/{POUTINE}.yaml"

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 import polner.annotate
-from minicorpus import (MACRON, POUTINE, REPO_ROOT, ReplayAnnotator, copy_mini, run_cli, silver_path,
-                        snapshot)
+from minicorpus import (MACRON, POUTINE, REPO_ROOT, ReplayAnnotator, copy_mini, run_cli, silver_path)
+
+from conftest import snapshot
 from polner.fileio import atomic_write_text
 
 RUNNER = Path(__file__).with_name("build_runner.py")

@@ -9,8 +9,9 @@ import re
 import pytest
 
 import polner.annotate
-from minicorpus import (MACRON, MINI, POUTINE, ReplayAnnotator, copy_mini, retag, run_cli, silver_path, snapshot,
-                        split_sentence, text_of)
+from minicorpus import (MACRON, MINI, POUTINE, ReplayAnnotator, copy_mini, retag, run_cli, silver_path, split_sentence, text_of)
+
+from conftest import snapshot
 from polner.document import PipelineFingerprint
 from polner.silver import read_silver_header
 
