@@ -47,9 +47,11 @@ def cmd_ingest(args: argparse.Namespace, layout: Layout) -> int:
 
 def cmd_annotate(args: argparse.Namespace, layout: Layout) -> int:
     from polner.annotate import annotate_corpus
+    from polner.runners import make_runner
 
+    runner = make_runner(args.runner, workers=args.workers, address=args.ray_address)
     report = annotate_corpus(layout, args.stanza_dir, reannotate=args.reannotate,
-                             batch_size=args.batch_size, progress=not args.quiet)
+                             batch_size=args.batch_size, progress=not args.quiet, runner=runner)
     print(f"annotated {len(report.annotated)} document(s); {report.up_to_date} already up to date")
     if args.reannotate and report.annotated:
         from polner.validate import validate_corpus
@@ -106,6 +108,8 @@ def cmd_build(args: argparse.Namespace, layout: Layout) -> int:
 
 
 def make_parser() -> argparse.ArgumentParser:
+    from polner.runners import RUNNERS
+
     parser = argparse.ArgumentParser(prog="polner", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"polner {__version__}")
     parser.add_argument("--root", type=Path, default=Path("."),
@@ -123,6 +127,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--reannotate", action="store_true",
                    help="re-annotate every document (e.g. with a new model), then re-check corrections")
     p.add_argument("--batch-size", type=int, default=16, help="documents per Stanza call (default: 16)")
+    p.add_argument("--runner", choices=RUNNERS, default="local",
+                   help="where Stanza runs: this machine, or Ray Data (see docs/performance.md)")
+    p.add_argument("--workers", type=int, help="worker processes, each loading Stanza once "
+                   "(local default: 1, in this process; ray default: as many as the cluster's CPUs)")
+    p.add_argument("--ray-address", help="Ray cluster to use with --runner ray (default: start Ray here)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_annotate)
 
