@@ -30,11 +30,21 @@ class LocatedYaml:
         return self.lines.get(path, 1)
 
 
+def _compose_and_construct(text: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for line numbers) and the data from one parse, as yaml.safe_load makes it.
+    (The pure-Python parser, not libyaml's: they differ on tabs and on the lines of empty nodes.)"""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        return root, (loader.construct_document(root) if root is not None else None)
+    finally:
+        loader.dispose()
+
+
 def load_located_yaml(text: str) -> LocatedYaml:
     """Parse YAML safely, keeping each node's line; raise YamlSyntaxError with a line."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root, data = _compose_and_construct(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
