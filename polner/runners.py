@@ -7,6 +7,7 @@ batch, nor on the number of torch threads: see docs/performance.md).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -100,6 +101,7 @@ class ProcessPoolRunner:
                  batch_size: int) -> Iterator[SilverText]:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
         if not todo:
             return
@@ -109,8 +111,12 @@ class ProcessPoolRunner:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                  initializer=_start_worker,
                                  initargs=(todo[0].language, str(resources_dir), threads)) as pool:
-            for results in pool.map(_annotate_in_worker, batched(todo, batch_size)):
-                yield from results
+            try:
+                for results in pool.map(_annotate_in_worker, batched(todo, batch_size)):
+                    yield from results
+            except BrokenProcessPool as exc:
+                raise PolnerError(f"an annotation worker process died ({exc}); out of memory? "
+                                  "try fewer --workers") from None
 
 
 # --- Ray Data ---------------------------------------------------------------------------
@@ -154,29 +160,31 @@ class RayRunner:
             import ray.data
         except ImportError:
             raise PolnerError("the ray runner needs Ray Data: pip install 'ray[data]'") from None
-        import logging
-
-        logging.getLogger("ray.data").setLevel(logging.ERROR)  # its INFO lines would break the progress bar
+        ray_data_logger = logging.getLogger("ray.data")
         started_here = not ray.is_initialized()
         if started_here:
             import polner
+
+            if self.address:
+                _check_reachable(self.address)  # ray.init would wait minutes for a wrong address
 
             try:
                 ray.init(address=self.address, logging_level="error", log_to_driver=False,
                          runtime_env={"py_modules": [str(Path(polner.__file__).parent)]})
             except (ConnectionError, ValueError, RuntimeError) as exc:
                 raise PolnerError(f"cannot connect to Ray at {self.address or 'a local instance'}: {exc}") from None
+        context = ray.data.DataContext.get_current()
+        saved_bars, saved_level = context.enable_progress_bars, ray_data_logger.level
+        context.enable_progress_bars = False  # polner shows its own; Ray's INFO lines would break it
+        ray_data_logger.setLevel(logging.ERROR)
         try:
-            context = ray.data.DataContext.get_current()
-            context.enable_progress_bars = False
-            context.execution_options.verbose_progress = False
             items = [{"doc_id": t.doc_id, "language": t.language, "text": t.text, "text_sha256": t.text_sha256}
                      for t in todo]
             pool = (ray.data.ActorPoolStrategy(size=self.actors) if self.actors
                     else ray.data.ActorPoolStrategy(min_size=1, max_size=None))
             dataset = ray.data.from_items(items).map_batches(
                 RayBatchAnnotator, fn_constructor_args=(todo[0].language, str(resources_dir)),
-                batch_size=batch_size, compute=pool, num_cpus=1, udf_modifying_row_count=False,
+                batch_size=batch_size, compute=pool, num_cpus=1,
             )
             try:
                 for row in dataset.iter_rows():
@@ -184,8 +192,23 @@ class RayRunner:
             except ray.exceptions.RayError as exc:
                 raise PolnerError(f"the Ray annotation failed: {_ray_error_message(exc)}") from None
         finally:
+            context.enable_progress_bars = saved_bars
+            ray_data_logger.setLevel(saved_level)
             if started_here:
                 ray.shutdown()
+
+
+def _check_reachable(address: str, timeout: float = 10.0) -> None:
+    """Fail fast when nothing listens at a `host:port` or `ray://host:port` address."""
+    import socket
+
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # "auto", or a form Ray resolves itself
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise PolnerError(f"cannot reach a Ray cluster at {address}: {exc.strerror or exc}") from None
 
 
 def _ray_error_message(exc: BaseException) -> str:

@@ -215,9 +215,10 @@ def test_make_runner_picks_the_runner():
     (["--workers", "0"], "--workers must be at least 1, not 0"),
     (["--runner", "ray", "--workers", "-1"], "--workers must be at least 1, not -1"),
     (["--ray-address", "10.0.0.1:6379"], "--ray-address needs --runner ray"),
+    (["--runner", "ray", "--ray-address", "127.0.0.1:1"], "cannot reach a Ray cluster at 127.0.0.1:1: Connection refused"),
 ])
 def test_cli_rejects_bad_runner_options(tmp_path, capsys, argv, message):
     copy_corpus(tmp_path, silver=False)
-    assert main(["--root", str(tmp_path), "annotate", *argv]) == 2
+    assert main(["--root", str(tmp_path), "annotate", "--quiet", *argv]) == 2
     assert capsys.readouterr().err.strip() == f"polner: error: {message}"
     assert not (tmp_path / "annotations" / LANGUAGE / "silver").exists()
