@@ -108,15 +108,17 @@ class ProcessPoolRunner:
         workers = min(self.workers, -(-len(todo) // batch_size))
         threads = max(1, (os.cpu_count() or 1) // workers)
         # spawn, not fork: a forked child of a process that already ran torch can deadlock in OpenMP
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_start_worker,
-                                 initargs=(todo[0].language, str(resources_dir), threads)) as pool:
-            try:
-                for results in pool.map(_annotate_in_worker, batched(todo, batch_size)):
-                    yield from results
-            except BrokenProcessPool as exc:
-                raise PolnerError(f"an annotation worker process died ({exc}); out of memory? "
-                                  "try fewer --workers") from None
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_start_worker,
+                                   initargs=(todo[0].language, str(resources_dir), threads))
+        try:
+            for results in pool.map(_annotate_in_worker, batched(todo, batch_size)):
+                yield from results
+        except BrokenProcessPool as exc:
+            raise PolnerError(f"an annotation worker process died ({exc}); out of memory? "
+                              "try fewer --workers") from None
+        finally:
+            pool.shutdown(cancel_futures=True)  # when the caller stops early, not after every batch
 
 
 # --- Ray Data ---------------------------------------------------------------------------
@@ -167,7 +169,6 @@ class RayRunner:
 
             if self.address:
                 _check_reachable(self.address)  # ray.init would wait minutes for a wrong address
-
             try:
                 ray.init(address=self.address, logging_level="error", log_to_driver=False,
                          runtime_env={"py_modules": [str(Path(polner.__file__).parent)]})
