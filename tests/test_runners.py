@@ -131,6 +131,22 @@ def test_changing_one_text_reannotates_only_that_document(tmp_path, stanza_resou
     assert "Astana" in after[f"{changed}.conllu"].decode()
 
 
+@pytest.mark.stanza
+def test_a_worker_that_cannot_load_the_models_stops_the_run(tmp_path, stanza_resources):
+    broken = tmp_path / "broken-models"
+    broken.mkdir()
+    shutil.copy(stanza_resources / "resources.json", broken / "resources.json")
+    for model in stanza_resources.glob(f"{LANGUAGE}/*/*.pt"):
+        damaged = broken / model.relative_to(stanza_resources)
+        damaged.parent.mkdir(parents=True, exist_ok=True)
+        damaged.write_bytes(b"not a model")
+    layout = copy_corpus(tmp_path / "repo", silver=False)
+    with pytest.raises(PolnerError, match=r"(?s)could not load the Stanza fr models from .*broken-models: .*"
+                                          r"\(hint: the model files may be damaged"):
+        annotate_corpus(layout, broken, batch_size=2, progress=False, runner=ProcessPoolRunner(2))
+    assert not (layout.annotations / LANGUAGE / "silver").exists()
+
+
 class RefusingRunner:
     """A runner for corpora where nothing is stale: being asked to annotate is the failure."""
 
