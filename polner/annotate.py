@@ -7,8 +7,10 @@ from pathlib import Path
 
 from polner.corpus import sha256_text
 from polner.fileio import atomic_write_text, file_lock
+from polner.issues import PolnerError
 from polner.layout import Layout
-from polner.silver import StanzaAnnotator, TextToAnnotate, batched, format_silver, read_silver_header
+from polner.runners import InProcessRunner, Runner
+from polner.silver import TextToAnnotate, read_silver_header
 
 
 @dataclass(frozen=True)
@@ -64,12 +66,16 @@ def annotate_corpus(
     reannotate: bool = False,
     batch_size: int = 16,
     progress: bool = True,
+    runner: Runner | None = None,
 ) -> AnnotateReport:
     """Write a silver file for each stale document; Stanza is loaded only if one is stale.
 
-    `resources_dir` None means STANZA_RESOURCES_DIR or Stanza's default folder."""
+    `resources_dir` None means STANZA_RESOURCES_DIR or Stanza's default folder. `runner` says
+    where Stanza runs (default: in this process, see polner.runners); the files are written
+    here, one at a time and atomically, whichever runner annotated them."""
     from tqdm import tqdm
 
+    runner = runner or InProcessRunner()
     annotated: list[str] = []
     skipped: list[str] = []
     up_to_date = 0
@@ -85,14 +91,24 @@ def annotate_corpus(
                 continue
             from polner.models import resolve_resources_dir
 
-            annotator = StanzaAnnotator(language, resolve_resources_dir(resources_dir))
-            fingerprint = annotator.fingerprint.digest
-            bar = tqdm(total=len(todo), desc=f"annotate {language}", unit="doc", disable=not progress)
-            for batch in batched(todo, batch_size):
-                for item, silver in zip(batch, annotator.annotate(batch)):
-                    path = layout.silver_path(language, item.doc_id)
-                    atomic_write_text(path, format_silver(silver, item.text))
-                    annotated.append(item.doc_id)
-                bar.update(len(batch))
-            bar.close()
-    return AnnotateReport(tuple(annotated), up_to_date, fingerprint, tuple(skipped))
+            expected = {item.doc_id for item in todo}
+            pipeline = None
+            with tqdm(total=len(todo), desc=f"annotate {language}", unit="doc", disable=not progress) as bar:
+                for result in runner.annotate(todo, resolve_resources_dir(resources_dir), batch_size):
+                    if result.doc_id not in expected:
+                        raise PolnerError(f"the runner returned {result.doc_id!r}, which was not to annotate")
+                    pipeline = pipeline or result.pipeline
+                    if result.pipeline != pipeline:
+                        raise PolnerError(
+                            f"{result.doc_id}: annotated by another Stanza pipeline ({result.pipeline[:12]}) "
+                            f"than the other documents ({pipeline[:12]}): give every worker the same "
+                            "Stanza version and models")
+                    atomic_write_text(layout.silver_path(language, result.doc_id), result.conllu)
+                    expected.remove(result.doc_id)
+                    annotated.append(result.doc_id)
+                    bar.update(1)
+            if expected:
+                raise PolnerError(f"the runner returned no silver layer for {len(expected)} document(s), "
+                                  f"e.g. {min(expected)}")
+            fingerprint = pipeline
+    return AnnotateReport(tuple(sorted(annotated)), up_to_date, fingerprint, tuple(skipped))

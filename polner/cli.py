@@ -57,10 +57,12 @@ def _gold_file_issues(layout: Layout) -> list[Issue]:
 
 def cmd_annotate(args: argparse.Namespace, layout: Layout) -> int:
     from polner.annotate import annotate_corpus
+    from polner.runners import make_runner
 
     known = {(i.code, i.path, i.line) for i in _gold_file_issues(layout)} if args.reannotate else set()
+    runner = make_runner(args.runner, workers=args.workers, address=args.ray_address)
     report = annotate_corpus(layout, args.stanza_dir, reannotate=args.reannotate,
-                             batch_size=args.batch_size, progress=not args.quiet)
+                             batch_size=args.batch_size, progress=not args.quiet, runner=runner)
     print(f"annotated {len(report.annotated)} document(s); {report.up_to_date} already up to date")
     if report.skipped:
         print(f"not annotated: {len(report.skipped)} document(s) whose text differs from its metadata "
@@ -195,6 +197,8 @@ def cmd_correct(args: argparse.Namespace, layout: Layout) -> int:
 
 
 def make_parser() -> argparse.ArgumentParser:
+    from polner.runners import RUNNERS
+
     parser = argparse.ArgumentParser(prog="polner", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"polner {__version__}")
     parser.add_argument("--root", type=Path, default=Path("."),
@@ -212,6 +216,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--reannotate", action="store_true",
                    help="re-annotate every document (e.g. with a new model), then re-check corrections")
     p.add_argument("--batch-size", type=int, default=16, help="documents per Stanza call (default: 16)")
+    p.add_argument("--runner", choices=RUNNERS, default="local",
+                   help="where Stanza runs: this machine, or Ray Data (see docs/performance.md)")
+    p.add_argument("--workers", type=int, help="worker processes, each loading Stanza once "
+                   "(local default: 1, in this process; ray default: as many as the cluster's CPUs)")
+    p.add_argument("--ray-address", help="Ray cluster to use with --runner ray (default: start Ray here)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_annotate)
 

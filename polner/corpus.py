@@ -239,10 +239,11 @@ class IngestResult:
     created: bool
 
 
-def ingest(layout: Layout, seed: Path, language: str) -> IngestResult:
+def ingest(layout: Layout, seed: Path, language: str, *, doc_id: str | None = None) -> IngestResult:
     """Add one article to the corpus: raw verbatim, derived text, metadata.
 
-    An article already in the corpus (same raw sha256) is left as it is.
+    An article already in the corpus (same raw sha256) is left as it is. `doc_id` None makes
+    the id from the first words of the text.
     """
     from polner.fileio import atomic_write_bytes, atomic_write_text
 
@@ -254,17 +255,20 @@ def ingest(layout: Layout, seed: Path, language: str) -> IngestResult:
     raw_sha = hashlib.sha256(raw_bytes).hexdigest()
     cleaned = clean_text(raw, language)
     existing = layout.document_ids(language)
-    for doc_id in existing:
-        raw_path = layout.raw_path(language, doc_id)
+    for existing_id in existing:
+        raw_path = layout.raw_path(language, existing_id)
         if raw_path.exists() and hashlib.sha256(raw_path.read_bytes()).hexdigest() == raw_sha:
             from polner.validate import load_meta
 
-            meta, _ = load_meta(layout, language, doc_id)
+            meta, _ = load_meta(layout, language, existing_id)
             if meta is not None:
                 return IngestResult(meta, cleaned, created=False)
     if not cleaned.text:
         raise PolnerError(f"{seed}: no article text left after removing site chrome")
-    doc_id = make_doc_id(language, cleaned, existing)
+    if doc_id is None:
+        doc_id = make_doc_id(language, cleaned, existing)
+    elif doc_id in existing:
+        raise PolnerError(f"{seed}: the corpus already has a document {doc_id}")
     meta = DocumentMeta(
         id=doc_id,
         language=language,

@@ -31,14 +31,6 @@ class SilverFormatError(Exception):
         super().__init__(message)
 
 
-def _misc_value(misc: str, key: str) -> str | None:
-    for item in misc.split("|"):
-        name, _, value = item.partition("=")
-        if name == key:
-            return value
-    return None
-
-
 def _field(value: str | None) -> str:
     return value if value else "_"
 
@@ -109,7 +101,11 @@ def parse_silver(conllu: str) -> SilverDocument:
         tokens, sentence_text = [], ""
 
     def make_token(form: str, misc: str, words: tuple[Word, ...], line_number: int) -> Token:
-        start, end, ner = (_misc_value(misc, key) for key in ("start_char", "end_char", "ner"))
+        fields: dict[str, str] = {}
+        for item in misc.split("|"):  # one pass over MISC; the first value of a key counts
+            name, _, value = item.partition("=")
+            fields.setdefault(name, value)
+        start, end, ner = fields.get("start_char"), fields.get("end_char"), fields.get("ner")
         if start is None or end is None or not start.isdigit() or not end.isdigit():
             raise SilverFormatError(line_number, "token has no start_char/end_char in MISC")
         return Token(form, int(start), int(end), words, ner or "O")

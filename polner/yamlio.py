@@ -38,16 +38,32 @@ class LocatedYaml:
         return self.lines.get((), 1)
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases: they can make a file recursive or exponentially large,
+    and hand-written data needs none."""
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        if self.check_event(yaml.AliasEvent):
+            raise YamlSyntaxError(self.peek_event().start_mark.line + 1,
+                                  "YAML aliases (*name) are not allowed; write the value out")
+        return super().compose_node(parent, index)
+
+
+def _compose_and_construct(text: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for line numbers) and the data from one parse, as yaml.safe_load makes it.
+    (The pure-Python parser, not libyaml's: they differ on tabs and on the lines of empty nodes.)"""
+    loader = _NoAliasLoader(text)
+    try:
+        root = loader.get_single_node()
+        return root, (loader.construct_document(root) if root is not None else None)
+    finally:
+        loader.dispose()
+
+
 def load_located_yaml(text: str) -> LocatedYaml:
     """Parse YAML safely, keeping each node's line; raise YamlSyntaxError with a line."""
     try:
-        # Aliases can make a file recursive or exponentially large; hand-written data needs none.
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                raise YamlSyntaxError(event.start_mark.line + 1,
-                                      "YAML aliases (*name) are not allowed; write the value out")
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root, data = _compose_and_construct(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

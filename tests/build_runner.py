@@ -26,7 +26,7 @@ sys.path[:0] = [str(TESTS.parent), str(TESTS)]  # this checkout's polner, and mi
 
 import pyarrow.parquet as pq  # noqa: E402
 
-import polner.annotate  # noqa: E402
+import polner.runners  # noqa: E402
 import polner.build  # noqa: E402
 from minicorpus import ReplayAnnotator  # noqa: E402
 from polner.cli import main  # noqa: E402
@@ -60,7 +60,7 @@ def run() -> int:
     args = parser.parse_args()
     kill_at = args.kill_at
     ReplayAnnotator.delay = args.delay
-    polner.annotate.StanzaAnnotator = ReplayAnnotator
+    polner.runners.StanzaAnnotator = ReplayAnnotator
     for owner, name in [(os, "replace"), (os, "rename"), (os, "fsync"), (os, "unlink"), (os, "rmdir"),
                         (shutil, "rmtree"), (tempfile, "mkstemp"), (tempfile, "mkdtemp"),
                         (polner.build, "exchange_paths"), (pq.ParquetWriter, "__init__"),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import polner.annotate
+import polner.runners
 from minicorpus import (MACRON, MINI, POUTINE, REPO_ROOT, ForbiddenAnnotator, copy_mini, offsets, run_cli, text_of)
 
 from conftest import snapshot
@@ -228,7 +228,7 @@ def built(tmp_path_factory):
 
 @pytest.fixture
 def planted(request, built, tmp_path, monkeypatch):
-    monkeypatch.setattr(polner.annotate, "StanzaAnnotator", ForbiddenAnnotator)
+    monkeypatch.setattr(polner.runners, "StanzaAnnotator", ForbiddenAnnotator)
     root = tmp_path / "repo"
     shutil.copytree(built, root)
     request.param.mutate(root)

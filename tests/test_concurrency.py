@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-import polner.annotate
+import polner.runners
 from minicorpus import (MACRON, POUTINE, REPO_ROOT, ReplayAnnotator, copy_mini, run_cli, silver_path)
 
 from conftest import snapshot
@@ -79,7 +79,7 @@ def check_never_partial(root: Path, changed: dict[str, bytes], expected: dict[st
 
 
 def rebuild_in_process(root: Path, monkeypatch) -> None:
-    monkeypatch.setattr(polner.annotate, "StanzaAnnotator", ReplayAnnotator)
+    monkeypatch.setattr(polner.runners, "StanzaAnnotator", ReplayAnnotator)
     result = run_cli(root, "build", "--output", str(root / "dist"), "--quiet", "--stanza-dir", str(root / "none"))
     assert result.code == 0, result.output
 
@@ -167,7 +167,7 @@ def test_annotate_removes_temporary_files_left_by_a_killed_write(tmp_path, monke
     root = copy_mini(tmp_path / "repo")
     leftover = silver_path(root, MACRON).with_name(f".{MACRON}.conllu.k2j3h4.tmp")
     leftover.write_text("half a silver fi")
-    monkeypatch.setattr(polner.annotate, "StanzaAnnotator", ReplayAnnotator)
+    monkeypatch.setattr(polner.runners, "StanzaAnnotator", ReplayAnnotator)
     assert run_cli(root, "annotate", "--quiet").code == 0
     assert not leftover.exists()
     assert run_cli(root, "validate").code == 0

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-import polner.annotate
+import polner.runners
 from minicorpus import (MACRON, MINI, POUTINE, ReplayAnnotator, copy_mini, retag, run_cli, silver_path, split_sentence, text_of)
 
 from conftest import snapshot
@@ -68,7 +68,7 @@ def test_changed_pipeline_reports_stale_and_redundant_corrections_by_line(correc
     root, lines = corrected
     old_pipeline = read_silver_header(silver_path(root, POUTINE))["polner:pipeline"]
     dist_before = {k: v for k, v in snapshot(root).items() if k.startswith("dist/")}
-    monkeypatch.setattr(polner.annotate, "StanzaAnnotator", NewModel)
+    monkeypatch.setattr(polner.runners, "StanzaAnnotator", NewModel)
 
     result = run_cli(root, "annotate", "--reannotate", "--stanza-dir", str(root / "models"), "--quiet")
 
@@ -106,7 +106,7 @@ def test_changed_pipeline_reports_stale_and_redundant_corrections_by_line(correc
 def test_reannotating_with_the_same_pipeline_changes_nothing(corrected, monkeypatch):
     root, _ = corrected
     before = snapshot(root)
-    monkeypatch.setattr(polner.annotate, "StanzaAnnotator", ReplayAnnotator)
+    monkeypatch.setattr(polner.runners, "StanzaAnnotator", ReplayAnnotator)
     result = run_cli(root, "annotate", "--reannotate", "--stanza-dir", str(root / "models"), "--quiet")
     assert result.code == 0, result.output
     assert "annotated 2 document(s)" in result.out and "re-check" not in result.out
@@ -124,7 +124,7 @@ def test_redundant_corrections_alone_pass_with_warnings(corrected, monkeypatch):
         def edit(doc_id, sentences):
             return retag(sentences, {251: "S-PER", 311: "S-PER"} if doc_id == POUTINE else {})
 
-    monkeypatch.setattr(polner.annotate, "StanzaAnnotator", Agreeing)
+    monkeypatch.setattr(polner.runners, "StanzaAnnotator", Agreeing)
     result = run_cli(root, "annotate", "--reannotate", "--stanza-dir", str(root / "models"), "--quiet")
     assert result.code == 0
     assert [line for line in result.output.splitlines() if "[gold-" in line] == [
