@@ -28,8 +28,9 @@ def _models_present(resources_dir: Path, language: str) -> bool:
     except (OSError, ValueError):
         return False
     entry = resources.get(language, {})
-    if "alias" in entry:
-        entry = resources.get(entry["alias"], {})
+    if "alias" in entry:  # "french" → "fr": the models are in the folder of the real code
+        language = entry["alias"]
+        entry = resources.get(language, {})
     default = entry.get("packages", {}).get("default") or entry.get("default_processors") or {}
     return bool(default) and all(
         (resources_dir / language / processor / f"{package}.pt").exists()
