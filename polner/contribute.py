@@ -18,7 +18,7 @@ import yaml
 
 from polner.document import Correction, GoldFile, SilverDocument, Span
 from polner.fileio import atomic_write_bytes, file_lock
-from polner.gold import apply_corrections, empty_gold_file, load_gold
+from polner.gold import applied_only, apply_corrections, empty_gold_file, load_gold
 from polner.issues import Issue, Level, PolnerError, ValidationFailed, error
 from polner.labels import ENTITY_LABELS, describe_labels
 from polner.layout import Layout
@@ -138,7 +138,8 @@ def corrected_spans(view: DocumentView, gold: GoldFile) -> tuple[list[Span], lis
     ends = {t.end for s in view.silver.sentences for t in s.tokens}
     spans, problems = apply_corrections(view.text, view.silver_spans, gold, starts, ends)
     spans, more = check_spans(spans, doc_id=view.doc_id, review_status=gold.status, silver=view.silver,
-                              silver_label=view.silver_label, silver_text=view.silver_text, gold=gold,
+                              silver_label=view.silver_label, silver_text=view.silver_text,
+                              gold=applied_only(gold, problems),
                               gold_label=view.gold_label, registry=view.registry)
     return spans, problems + more
 

@@ -211,6 +211,13 @@ def apply_corrections(
     return sorted(spans.values(), key=lambda s: (s.start, s.end)), issues
 
 
+def applied_only(gold: GoldFile, issues: Sequence[Issue]) -> GoldFile:
+    """`gold` without the corrections that failed to apply (an error at their line), so that
+    later checks judge the spans as they are, not as a failed correction meant them to be."""
+    failed = {issue.line for issue in issues if issue.level.value == "error" and issue.path == gold.path}
+    return replace(gold, corrections=tuple(c for c in gold.corrections if c.line not in failed))
+
+
 def empty_gold_file(doc_id: str) -> str:
     """The text of a new correction file for a document, with its comment header."""
     return (

@@ -17,7 +17,7 @@ import jsonschema
 from polner.corpus import clean_text, sha256_text
 from polner.document import AnnotatedDocument, DocumentMeta, GoldFile, SilverDocument, Span
 from polner.entities import resolve_entities, span_sources
-from polner.gold import apply_corrections, load_gold
+from polner.gold import applied_only, apply_corrections, load_gold
 from polner.guidelines import check_guidelines
 from polner.issues import Issue, Level, error
 from polner.labels import ENTITY_LABELS, iob2_errors, token_spans_to_iob2
@@ -347,6 +347,7 @@ def validate_document(layout: Layout, language: str, doc_id: str, split_of: dict
         spans, problems = apply_corrections(text, spans, gold, starts, ends)
         issues += [_with_doc(i, doc_id) for i in problems]
         review_status = gold.status
+        gold = applied_only(gold, problems)
     spans, problems = check_spans(spans, doc_id=doc_id, review_status=review_status, silver=silver,
                                   silver_label=silver_label, silver_text=silver_text or "", gold=gold,
                                   gold_label=gold_label, registry=registry)

@@ -57,3 +57,14 @@ def test_json_output_is_machine_readable(repo_copy, capsys):
     issue = payload["issues"][0]
     assert (issue["code"], issue["line"], issue["path"]) == (
         "gold-stale-correction", 4, f"annotations/fr/gold/{DOC}.yaml")
+
+
+def test_a_correction_that_failed_is_not_judged_as_if_it_had_applied(repo_copy, capsys):
+    """The relabel of Baonghean.vn (LOC → ORG, entity baonghean-vn) has a wrong surface text:
+    the span stays LOC, so it is reported as unresolved, not as 'linked to an ORG entity'."""
+    gold = Layout(repo_copy).gold_path("fr", DOC)
+    gold.write_text(gold.read_text(encoding="utf-8").replace("text: Baonghean.vn", "text: Baonghean.com", 1),
+                    encoding="utf-8")
+    assert main(["--root", str(repo_copy), "validate"]) == 1
+    codes = re.findall(r"error\[([a-z0-9-]+)\]", capsys.readouterr().err)
+    assert codes == ["gold-anchor-mismatch", "entity-unresolved"]
