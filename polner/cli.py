@@ -35,13 +35,14 @@ def _print_issues(issues: list[Issue], fmt: str = "text") -> None:
 
 
 def cmd_ingest(args: argparse.Namespace, layout: Layout) -> int:
-    from polner.corpus import ingest
+    from polner.corpus import ingest, raw_index
 
     for seed in sorted(args.seeds):
         if not seed.is_file():
             raise PolnerError(f"{seed}: no such file")
+    known_raw = raw_index(layout, args.language)
     for seed in sorted(args.seeds):
-        result = ingest(layout, seed, args.language)
+        result = ingest(layout, seed, args.language, known_raw=known_raw)
         state = "added" if result.created else "already in the corpus"
         print(f"{seed.name} → {result.meta.id} ({state}; {len(result.cleaned.chrome_lines)} chrome lines, "
               f"{len(result.cleaned.repeated_paragraphs)} repeated paragraphs removed)")

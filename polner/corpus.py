@@ -239,11 +239,23 @@ class IngestResult:
     created: bool
 
 
-def ingest(layout: Layout, seed: Path, language: str, *, doc_id: str | None = None) -> IngestResult:
+def raw_index(layout: Layout, language: str) -> dict[str, str]:
+    """raw sha256 → document id, for every document of a language that has a raw file."""
+    index = {}
+    for doc_id in layout.document_ids(language):
+        raw_path = layout.raw_path(language, doc_id)
+        if raw_path.exists():
+            index[hashlib.sha256(raw_path.read_bytes()).hexdigest()] = doc_id
+    return index
+
+
+def ingest(layout: Layout, seed: Path, language: str, *, doc_id: str | None = None,
+           known_raw: dict[str, str] | None = None) -> IngestResult:
     """Add one article to the corpus: raw verbatim, derived text, metadata.
 
     An article already in the corpus (same raw sha256) is left as it is. `doc_id` None makes
-    the id from the first words of the text.
+    the id from the first words of the text. `known_raw` (from `raw_index`, kept up to date
+    here) spares re-hashing every raw file when many articles are ingested in a row.
     """
     from polner.fileio import atomic_write_bytes, atomic_write_text
 
@@ -255,14 +267,14 @@ def ingest(layout: Layout, seed: Path, language: str, *, doc_id: str | None = No
     raw_sha = hashlib.sha256(raw_bytes).hexdigest()
     cleaned = clean_text(raw, language)
     existing = layout.document_ids(language)
-    for existing_id in existing:
-        raw_path = layout.raw_path(language, existing_id)
-        if raw_path.exists() and hashlib.sha256(raw_path.read_bytes()).hexdigest() == raw_sha:
-            from polner.validate import load_meta
+    if known_raw is None:
+        known_raw = raw_index(layout, language)
+    if raw_sha in known_raw:
+        from polner.validate import load_meta
 
-            meta, _ = load_meta(layout, language, existing_id)
-            if meta is not None:
-                return IngestResult(meta, cleaned, created=False)
+        meta, _ = load_meta(layout, language, known_raw[raw_sha])
+        if meta is not None:
+            return IngestResult(meta, cleaned, created=False)
     if not cleaned.text:
         raise PolnerError(f"{seed}: no article text left after removing site chrome")
     if doc_id is None:
@@ -284,6 +296,7 @@ def ingest(layout: Layout, seed: Path, language: str, *, doc_id: str | None = No
         text_sha256=sha256_text(cleaned.text),
     )
     atomic_write_bytes(layout.raw_path(language, doc_id), raw_bytes)
+    known_raw[raw_sha] = doc_id
     atomic_write_text(layout.text_path(language, doc_id), cleaned.text)
     write_meta(layout.meta_path(language, doc_id), meta)
     return IngestResult(meta, cleaned, created=True)

@@ -59,5 +59,5 @@ def load_pipeline(language: str, resources_dir: Path, processors: str):
         )
         raise PolnerError(
             f"could not load the Stanza {language} models from {resources_dir}: "
-            f"{type(exc).__name__}: {exc} (hint: {hint})"
+            f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]} (hint: {hint})"
         ) from None

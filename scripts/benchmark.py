@@ -287,10 +287,11 @@ def make_repository(root: Path, bench_docs: list[dict] | None) -> None:
     seeds = root.parent / f"{root.name}-seeds"
     seeds.mkdir()
     layout = Layout(root)
+    known_raw: dict[str, str] = {}  # a new repository: no raw file yet
     for doc in bench_docs:
         seed = seeds / f"{doc['id']}.txt"
         seed.write_text(doc["text"] + "\n", encoding="utf-8")
-        ingest(layout, seed, LANGUAGE, doc_id=bench_doc_id(doc["id"]))
+        ingest(layout, seed, LANGUAGE, doc_id=bench_doc_id(doc["id"]), known_raw=known_raw)
     with contextlib.redirect_stdout(io.StringIO()):
         if main(["--root", str(root), "split"]) != 0:
             raise SystemExit(f"{root}: polner split failed")
