@@ -76,13 +76,9 @@ def load_gold(path_label: str, content: str) -> tuple[GoldFile | None, list[Issu
         located = load_located_yaml(content)
     except YamlSyntaxError as exc:
         return None, [error("gold-yaml-syntax", path_label, exc.line, str(exc))]
-    issues = [
-        error("gold-duplicate-key", path_label, line, f"key {key!r} appears twice in one mapping")
-        for key, line in located.duplicate_keys
-    ]
+    issues = located.duplicate_key_issues("gold-duplicate-key", path_label)
     data = located.data
-    schema_errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    for err in schema_errors:
+    for err in located.schema_errors(_VALIDATOR):
         path = tuple(err.absolute_path)
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):
             allowed = err.schema.get("properties", {})

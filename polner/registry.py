@@ -112,12 +112,9 @@ def parse_registry(path_label: str, content: str) -> tuple[Registry | None, list
         located = load_located_yaml(content)
     except YamlSyntaxError as exc:
         return None, [error("registry-yaml-syntax", path_label, exc.line, str(exc))]
-    issues = [
-        error("registry-duplicate-yaml-key", path_label, line, f"key {key!r} appears twice in one mapping")
-        for key, line in located.duplicate_keys
-    ]
+    issues = located.duplicate_key_issues("registry-duplicate-yaml-key", path_label)
     data = located.data
-    for err in sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+    for err in located.schema_errors(_VALIDATOR):
         issues.append(error("registry-schema", path_label, located.line_of(tuple(err.absolute_path)),
                             _schema_message(err)))
     if issues:

@@ -69,7 +69,7 @@ def load_meta(layout: Layout, language: str, doc_id: str) -> tuple[DocumentMeta 
     except YamlSyntaxError as exc:
         return None, [error("meta-yaml-syntax", label, exc.line, str(exc), doc_id=doc_id)]
     issues = []
-    for err in sorted(_META_VALIDATOR.iter_errors(located.data), key=lambda e: list(map(str, e.absolute_path))):
+    for err in located.schema_errors(_META_VALIDATOR):
         where = ".".join(map(str, err.absolute_path)) or "the file"
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):
             for key in (k for k in err.instance if k not in META_SCHEMA["properties"]):

@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from polner.issues import Issue, error
 
 MAX_DEPTH = 32
 """Deepest nesting accepted in a data file; polner's own files need three or four levels."""
@@ -36,6 +37,15 @@ class LocatedYaml:
                     return self.lines[candidate]
             path = path[:-1]
         return self.lines.get((), 1)
+
+    def schema_errors(self, validator: Any) -> list[Any]:
+        """Every jsonschema error of the data, in document-path order (stable reports)."""
+        return sorted(validator.iter_errors(self.data), key=lambda e: list(map(str, e.absolute_path)))
+
+    def duplicate_key_issues(self, code: str, path_label: str, doc_id: str | None = None) -> list[Issue]:
+        """One error per key written twice in one mapping (YAML loaders keep the last silently)."""
+        return [error(code, path_label, line, f"key {key!r} appears twice in one mapping", doc_id=doc_id)
+                for key, line in self.duplicate_keys]
 
 
 class _NoAliasLoader(yaml.SafeLoader):

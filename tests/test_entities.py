@@ -68,7 +68,7 @@ def test_a_second_link_of_one_span_is_a_duplicate_correction(tmp_path):
     report, _ = validated(layout)
     [issue] = issues_with(report, "gold-duplicate-correction")
     assert (issue.path, issue.line) == (path, lines[1])
-    assert f"the same link of 'Astana' at " in issue.message and issue.message.endswith(f"is on line {lines[0]}")
+    assert "the same link of 'Astana' at " in issue.message and issue.message.endswith(f"is on line {lines[0]}")
 
 
 def test_a_link_repeating_the_entity_of_an_add_is_redundant(tmp_path):
