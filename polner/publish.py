@@ -179,7 +179,7 @@ def plan_publish(layout: Layout, output_root: Path, repo_id: str, *, api: Any | 
             if tag in tags:
                 raise PublishRefused(f"tag {tag} already exists on {repo_id}",
                                      "a release is never replaced: bump __version__ in polner/__init__.py "
-                                     f"(see docs/releasing.md), commit, build and publish again")
+                                     "(see docs/releasing.md), commit, build and publish again")
             tag_status = "new: it does not exist on the Hub yet"
     default_config = next((c for c in _config_names(folder) if c.endswith("_sentences")), "default")
     return PublishPlan(

@@ -68,7 +68,7 @@ def load_meta(layout: Layout, language: str, doc_id: str) -> tuple[DocumentMeta 
         located = load_located_yaml(content)
     except YamlSyntaxError as exc:
         return None, [error("meta-yaml-syntax", label, exc.line, str(exc), doc_id=doc_id)]
-    issues = []
+    issues = located.duplicate_key_issues("meta-duplicate-key", label, doc_id)
     for err in located.schema_errors(_META_VALIDATOR):
         where = ".".join(map(str, err.absolute_path)) or "the file"
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):

@@ -169,6 +169,8 @@ CASES = [
     Case("meta-yaml-syntax", replace_line(META, 5, "title: [unclosed"), (("meta-yaml-syntax", META, 6),)),
     Case("meta-wrong-type", replace_line(META, 8, "authors: nobody"), (("meta-schema", META, 8),)),
     Case("meta-unknown-key", replace_line(META, 15, "note: misspelt"), (("meta-unknown-key", META, 15),)),
+    # A key written twice: YAML keeps the last one silently, so a fact could be overwritten unseen.
+    Case("meta-duplicate-key", replace_line(META, 15, "title: Un autre titre"), (("meta-duplicate-key", META, 15),)),
     Case("meta-id-mismatch", replace_line(META, 3, f"id: {MACRON}"), (("meta-id-mismatch", META, 3),)),
     Case("meta-language-mismatch", replace_line(META, 4, "language: de"), (("meta-language-mismatch", META, 4),)),
     Case("meta-invalid-utf8", edit(META, lambda d: d.replace("reçoit".encode(), b"re\xe7oit")),
